@@ -1,0 +1,21 @@
+namespace Curvature;
+
+/// <summary>Named tolerances used by the library, each with the reason for its size.</summary>
+public static class Tolerances
+{
+    /// <summary>Relative asymmetry accepted in an explicit matrix: a few hundred ulps of float64, enough for
+    /// matrices assembled as Q diag(λ) Qᵀ or XᵀX in floating point, far below any real asymmetry.</summary>
+    public const double SymmetryRelative = 1e-10;
+
+    /// <summary>Lanczos breakdown: β below this times the running estimate of ‖A‖ means the Krylov space is
+    /// invariant (β is then round-off, ~n·ε·‖A‖ in float64).</summary>
+    public const double BreakdownRelative = 1e-12;
+
+    /// <summary>Default relative residual ‖Ay − θy‖ / ‖A‖ for a Ritz pair to count as converged: well above
+    /// float64 round-off, tight enough for eigenvalues to ~1e-8 relative (Parlett, §13.2).</summary>
+    public const double RitzResidualRelative = 1e-8;
+
+    /// <summary>An eigenvalue is "numerically zero" below this times λmax (LAPACK's rank rule:
+    /// max(N,p)·ε·‖R‖ is of this order for the sizes Curvature handles).</summary>
+    public const double ZeroEigenvalueRelative = 1e-9;
+}
