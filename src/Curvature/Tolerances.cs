@@ -18,4 +18,10 @@ public static class Tolerances
     /// <summary>An eigenvalue is "numerically zero" below this times λmax (LAPACK's rank rule:
     /// max(N,p)·ε·‖R‖ is of this order for the sizes Curvature handles).</summary>
     public const double ZeroEigenvalueRelative = 1e-9;
+
+    /// <summary>Two converged Ritz values closer than this times ‖A‖ are one eigenvalue and its ghost copy: ten
+    /// times the convergence level <see cref="RitzResidualRelative"/>, since converged copies agree to about
+    /// their residual (Parlett, §13.2), and distinct eigenvalues that close cannot both appear in one
+    /// single-vector Krylov space before convergence.</summary>
+    public const double GhostSeparationRelative = 1e-7;
 }

@@ -1,0 +1,48 @@
+using Curvature.Operators;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Curvature.Estimators;
+
+/// <summary>The Lanczos algorithm on any <see cref="ILinearOperator"/> (Lanczos 1950; Paige 1971;
+/// Golub &amp; Van Loan, Matrix Computations, 4th ed., §10.1).</summary>
+public static class Lanczos
+{
+    /// <summary>Runs m = <see cref="LanczosOptions.Steps"/> steps from the start vector <paramref name="start"/>
+    /// (normalised here; not modified). <paramref name="generator"/> is needed only to continue after a breakdown.</summary>
+    public static LanczosResult Run(ILinearOperator a, Tensor start, LanczosOptions options, Generator? generator = null)
+    {
+        Validate(a, options);
+        ArgumentNullException.ThrowIfNull(start);
+        if (start.dim() != 1 || start.shape[0] != a.Size)
+            throw new ArgumentException($"start vector must have shape [{a.Size}]; got [{string.Join(", ", start.shape)}]", nameof(start));
+        if (!LinearOperator.IsFloatingPoint(start.dtype))
+            throw new ArgumentException($"start vector must be floating point; got {start.dtype}", nameof(start));
+        using var process = new LanczosProcess(a, start, options, generator);
+        process.Extend(options.Steps);
+        return Snapshot(process, a.Size, options.Reorthogonalization);
+    }
+
+    /// <summary>Runs from a Gaussian random start vector drawn from <paramref name="generator"/>.</summary>
+    public static LanczosResult Run(ILinearOperator a, LanczosOptions options, Generator generator)
+    {
+        Validate(a, options);
+        ArgumentNullException.ThrowIfNull(generator);
+        using var start = randn(a.Size, dtype: ScalarType.Float64, generator: generator);
+        return Run(a, start, options, generator);
+    }
+
+    internal static LanczosResult Snapshot(LanczosProcess process, long size, Reorthogonalization mode) =>
+        new(size, process.Alpha, process.Beta, process.Breakdowns, mode, mode == Reorthogonalization.Full ? process.Steps : process.Reorthogonalizations,
+            process.NormEstimate, process.CopyBasis());
+
+    internal static void Validate(ILinearOperator a, LanczosOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Steps < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), $"Lanczos needs at least 1 step; got {options.Steps}");
+        if (options.Steps > a.Size)
+            throw new ArgumentOutOfRangeException(nameof(options), $"Lanczos steps ({options.Steps}) cannot exceed the operator size ({a.Size})");
+    }
+}

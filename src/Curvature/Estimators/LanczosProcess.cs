@@ -1,0 +1,211 @@
+using Curvature.Operators;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Curvature.Estimators;
+
+/// <summary>
+/// The Lanczos three-term recurrence as a resumable process (so an eigensolver can extend it):
+/// β_j q_{j+1} = A q_j − α_j q_j − β_{j−1} q_{j−1}, α_j = q_jᵀ A q_j (Lanczos 1950; Golub &amp; Van Loan,
+/// Matrix Computations, 4th ed., Alg. 10.1.1). Vectors are float64 whatever the operator's dtype.
+/// </summary>
+internal sealed class LanczosProcess : IDisposable
+{
+    // Simon's rounding level for the ω-recurrence: √n·ε/2 (Larsen, PROPACK; Simon 1984 §4).
+    readonly double _omegaFloor;
+    static readonly double SqrtEps = Math.Sqrt(Math.Pow(2, -52));
+
+    readonly ILinearOperator _a;
+    readonly Reorthogonalization _mode;
+    readonly bool _storeBasis;
+    readonly bool _continueAfterBreakdown;
+    readonly Generator? _generator;
+    readonly List<double> _alpha = new();
+    readonly List<double> _beta = new();
+    readonly List<int> _breakdowns = new();
+    Tensor _basis;          // [capacity, n] rows q_0..q_j when stored
+    Tensor? _qPrev, _qCur;  // the last two vectors when the basis is not stored
+    double[] _omegaPrev = [], _omegaCur = [1.0];
+    bool _reorthogonalizeNext;
+    long _n;
+
+    public LanczosProcess(ILinearOperator a, Tensor start, LanczosOptions options, Generator? generator)
+    {
+        _a = a;
+        _n = a.Size;
+        _mode = options.Reorthogonalization;
+        _storeBasis = options.KeepBasis || _mode != Reorthogonalization.None;
+        _continueAfterBreakdown = options.ContinueAfterBreakdown;
+        _generator = generator;
+        _omegaFloor = Math.Sqrt(_n) * Math.Pow(2, -52) / 2;
+
+        using var scope = NewDisposeScope();
+        var q0 = start.detach().to_type(ScalarType.Float64).flatten();
+        double norm = q0.norm().item<double>();
+        if (!(norm > 0) || double.IsInfinity(norm))
+            throw new ArgumentException($"the Lanczos start vector must be finite and non-zero; its norm is {norm}");
+        q0 = q0 / norm;
+        int capacity = (int)Math.Min(_n + 1, Math.Max(options.Steps + 1, 2));
+        _basis = _storeBasis ? zeros(capacity, _n, dtype: ScalarType.Float64).DetachFromDisposeScope() : empty(0);
+        if (_storeBasis) _basis[0].copy_(q0);
+        else _qCur = q0.clone().DetachFromDisposeScope();
+    }
+
+    /// <summary>Steps taken so far (= number of α's = products with A).</summary>
+    public int Steps => _alpha.Count;
+
+    /// <summary>True once the recurrence ended on an invariant subspace and will not continue.</summary>
+    public bool Stopped { get; private set; }
+
+    /// <summary>Running estimate of ‖A‖₂ from the tridiagonal entries (Gershgorin bound of T).</summary>
+    public double NormEstimate { get; private set; }
+
+    public IReadOnlyList<double> Alpha => _alpha;
+    public IReadOnlyList<double> Beta => _beta;
+    public IReadOnlyList<int> Breakdowns => _breakdowns;
+    public int Reorthogonalizations { get; private set; }
+
+    /// <summary>Takes up to <paramref name="steps"/> more steps; stops early on breakdown (unless told to
+    /// continue) or when the Krylov space is all of ℝⁿ.</summary>
+    public void Extend(int steps)
+    {
+        for (int s = 0; s < steps && !Stopped; s++)
+        {
+            if (_alpha.Count >= _n) { Stopped = true; break; }
+            Step();
+        }
+    }
+
+    void Step()
+    {
+        using var scope = NewDisposeScope();
+        int j = _alpha.Count;
+        var q = _storeBasis ? _basis[j] : _qCur!;
+        var w = _a.Multiply(q);
+        if (!w.isfinite().all().item<bool>())
+            throw new ArithmeticException($"the operator returned a non-finite product at Lanczos step {j + 1}");
+        if (j > 0 && _beta[j - 1] != 0)
+            w.sub_(Previous(j).mul(_beta[j - 1]));
+        double alpha = q.dot(w).item<double>();
+        w.sub_(q.mul(alpha));
+        if (_mode == Reorthogonalization.Full) { OrthogonalizeAgainstBasis(w, j); OrthogonalizeAgainstBasis(w, j); }
+        double beta = w.norm().item<double>();
+        if (_mode == Reorthogonalization.Selective) beta = PartialReorthogonalization(w, j, alpha, beta);
+
+        _alpha.Add(alpha);
+        NormEstimate = Math.Max(NormEstimate, Math.Abs(alpha) + beta + (j > 0 ? _beta[j - 1] : 0));
+        if (j + 1 >= _n) { _beta.Add(beta); Stopped = true; return; }
+
+        if (beta <= Tolerances.BreakdownRelative * Math.Max(NormEstimate, double.Epsilon))
+        {
+            _beta.Add(0.0);
+            _breakdowns.Add(j + 1);
+            if (!(_continueAfterBreakdown && _storeBasis && _generator is not null)) { Stopped = true; return; }
+            w = FreshOrthogonalVector(j);
+            _omegaPrev = _omegaCur;
+            _omegaCur = Enumerable.Repeat(_omegaFloor, j + 2).ToArray();
+            _omegaCur[j + 1] = 1.0;
+        }
+        else
+        {
+            _beta.Add(beta);
+            w.div_(beta);
+        }
+        Store(j + 1, w);
+    }
+
+    Tensor Previous(int j) => _storeBasis ? _basis[j - 1] : _qPrev!;
+
+    void Store(int index, Tensor q)
+    {
+        if (_storeBasis)
+        {
+            if (index >= _basis.shape[0]) Grow();
+            _basis[index].copy_(q);
+            return;
+        }
+        _qPrev?.Dispose();
+        _qPrev = _qCur;
+        _qCur = q.clone().DetachFromDisposeScope();
+    }
+
+    void Grow()
+    {
+        long capacity = Math.Min(_n + 1, Math.Max(2 * _basis.shape[0], 4));
+        var bigger = zeros(capacity, _n, dtype: ScalarType.Float64).DetachFromDisposeScope();
+        bigger[TensorIndex.Slice(0, _basis.shape[0])].copy_(_basis);
+        _basis.Dispose();
+        _basis = bigger;
+    }
+
+    /// <summary>w ← w − Q(Qᵀw) with Q the stored q_0..q_j (classical Gram–Schmidt, one pass).</summary>
+    void OrthogonalizeAgainstBasis(Tensor w, int j)
+    {
+        var q = _basis[TensorIndex.Slice(0, j + 1)];
+        w.sub_(q.T.matmul(q.matmul(w)));
+    }
+
+    /// <summary>Simon's ω-recurrence: ω_{j+1,k} ≈ q_{j+1}ᵀq_k, updated from T alone; reorthogonalize when
+    /// max |ω| &gt; √ε and once more on the next step (Simon 1984, §5).</summary>
+    double PartialReorthogonalization(Tensor w, int j, double alpha, double beta)
+    {
+        bool forced = _reorthogonalizeNext;
+        bool triggered = false;
+        var next = new double[j + 2];
+        if (beta > 0)
+        {
+            for (int k = 0; k < j; k++)
+            {
+                double t = _beta[k] * _omegaCur[k + 1] + (_alpha[k] - alpha) * _omegaCur[k]
+                         + (k > 0 ? _beta[k - 1] * _omegaCur[k - 1] : 0.0)
+                         - (j > 0 ? _beta[j - 1] * _omegaPrev[k] : 0.0);
+                t = (t + Math.CopySign(_omegaFloor * (_beta[k] + beta), t)) / beta;
+                next[k] = t;
+                if (Math.Abs(t) > SqrtEps) triggered = true;
+            }
+        }
+        next[j] = _omegaFloor;
+        next[j + 1] = 1.0;
+        _reorthogonalizeNext = false;
+        if ((triggered || forced) && j > 0)
+        {
+            OrthogonalizeAgainstBasis(w, j);
+            OrthogonalizeAgainstBasis(w, j);
+            beta = w.norm().item<double>();
+            for (int k = 0; k <= j; k++) next[k] = _omegaFloor;
+            Reorthogonalizations++;
+            _reorthogonalizeNext = !forced; // the step after a triggered one is reorthogonalized too
+        }
+        _omegaPrev = _omegaCur;
+        _omegaCur = next;
+        return beta;
+    }
+
+    Tensor FreshOrthogonalVector(int j)
+    {
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            var v = randn(_n, dtype: ScalarType.Float64, generator: _generator);
+            OrthogonalizeAgainstBasis(v, j);
+            OrthogonalizeAgainstBasis(v, j);
+            double norm = v.norm().item<double>();
+            if (norm > 1e-8) return v.div_(norm);
+        }
+        throw new InvalidOperationException("could not draw a vector orthogonal to the Krylov basis");
+    }
+
+    /// <summary>A copy of the basis rows q_0..q_{m−1} as [m, n] (caller owns), or null if not stored.</summary>
+    public Tensor? CopyBasis()
+    {
+        if (!_storeBasis) return null;
+        using var scope = NewDisposeScope();
+        return _basis[TensorIndex.Slice(0, Steps)].clone().DetachFromDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        _basis.Dispose();
+        _qPrev?.Dispose();
+        _qCur?.Dispose();
+    }
+}
