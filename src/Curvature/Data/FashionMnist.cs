@@ -37,6 +37,7 @@ public static class FashionMnist
 
     /// <summary>Whether <paramref name="directory"/> holds the image and label files of <paramref name="split"/>
     /// (each raw or with <c>.gz</c>).</summary>
+    /// <exception cref="CurvatureDataException"><paramref name="split"/> is neither "train" nor "test".</exception>
     public static bool HasSplit(string directory, string split)
     {
         ArgumentNullException.ThrowIfNull(directory);
