@@ -1,16 +1,8 @@
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Curvature.Cli;
 
 /// <summary>Entry point of the <c>curvature</c> command.</summary>
 public static class Program
 {
-    /// <summary>Runs the command line.</summary>
-    public static int Main(string[] args)
-    {
-        using var x = torch.ones(3, dtype: ScalarType.Float64);
-        Console.WriteLine(x.sum().item<double>());
-        return 0;
-    }
+    /// <summary>Runs the command line on the process's console.</summary>
+    public static int Main(string[] args) => CliApp.Run(args, Console.Out, Console.Error);
 }

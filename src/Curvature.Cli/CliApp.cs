@@ -1,0 +1,66 @@
+using System.CommandLine;
+using Curvature.Cli.Commands;
+using Curvature.Data;
+
+namespace Curvature.Cli;
+
+/// <summary>The <c>curvature</c> command line: builds the verbs, parses, runs, and turns every failure into
+/// one line on standard error with a meaningful exit code.</summary>
+public static class CliApp
+{
+    /// <summary>Runs the command line with the given writers (the tests pass their own).</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var root = new RootCommand("Curvature: Hessian spectra of loss surfaces, proven against exact answers.");
+        var context = new CommandContext(stdout, stderr, args);
+        //HOLD root.Subcommands.Add(LinearCommand.Create(context));
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            stderr.WriteLine($"curvature: {parse.Errors[0].Message.TrimEnd('.')} (see 'curvature {FirstVerb(args)}--help')");
+            return ExitCodes.BadInput;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e)
+        {
+            return Report(e, stderr);
+        }
+    }
+
+    /// <summary>Maps an exception to one line and an exit code: input problems are the user's to fix;
+    /// anything else is reported as internal with its type so it can be traced.</summary>
+    internal static int Report(Exception e, TextWriter stderr)
+    {
+        while (e is TypeInitializationException or System.Reflection.TargetInvocationException or AggregateException && e.InnerException is not null)
+            e = e.InnerException!;
+        switch (e)
+        {
+            case UserInputException or CurvatureDataException:
+                stderr.WriteLine($"curvature: {e.Message}");
+                return ExitCodes.BadInput;
+            case ArgumentException:
+                stderr.WriteLine($"curvature: invalid input: {e.Message}");
+                return ExitCodes.BadInput;
+            case IOException or UnauthorizedAccessException:
+                stderr.WriteLine($"curvature: could not write output: {e.Message}");
+                return ExitCodes.Failure;
+            case DllNotFoundException or NotSupportedException when e.Message.Contains("libtorch", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("LibTorchSharp", StringComparison.Ordinal):
+                stderr.WriteLine($"curvature: the TorchSharp native libraries failed to load ({e.Message.Split('\n')[0]}); see docs/PLATFORM.md");
+                return ExitCodes.Failure;
+            default:
+                stderr.WriteLine($"curvature: internal error ({e.GetType().Name}): {e.Message.Split('\n')[0]}");
+                return ExitCodes.InternalError;
+        }
+    }
+
+    static string FirstVerb(string[] args) => args.Length > 0 && !args[0].StartsWith('-') ? args[0] + " " : "";
+}
+
+/// <summary>What every verb needs from the application: the output writers and the raw arguments (for the
+/// run record).</summary>
+public sealed record CommandContext(TextWriter Stdout, TextWriter Stderr, string[] Args);

@@ -1,0 +1,52 @@
+using System.CommandLine;
+using System.Numerics;
+
+namespace Curvature.Cli.Commands;
+
+/// <summary>Options with their validation attached, so a bad value fails at parse time with one line.</summary>
+internal static class OptionFactory
+{
+    public static Option<T> Create<T>(string name, T defaultValue, string description) =>
+        new(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+
+    public static Option<T?> Optional<T>(string name, string description) => new(name) { Description = description };
+
+    /// <summary>A number that must be &gt; 0.</summary>
+    public static Option<T> Positive<T>(string name, T defaultValue, string description) where T : INumber<T>
+    {
+        var option = Create(name, defaultValue, description);
+        option.Validators.Add(r =>
+        {
+            var value = r.GetValueOrDefault<T>();
+            if (value <= T.Zero || (value is double d && !double.IsFinite(d)))
+                r.AddError($"{name} must be a positive number; got {value}");
+        });
+        return option;
+    }
+
+    /// <summary>A number that must be ≥ 0 and finite.</summary>
+    public static Option<T> NonNegative<T>(string name, T defaultValue, string description) where T : INumber<T>
+    {
+        var option = Create(name, defaultValue, description);
+        option.Validators.Add(r =>
+        {
+            var value = r.GetValueOrDefault<T>();
+            if (value < T.Zero || (value is double d && !double.IsFinite(d)))
+                r.AddError($"{name} must be zero or positive; got {value}");
+        });
+        return option;
+    }
+
+    /// <summary>A string restricted to a set of names (case-insensitive), with the choices in the message.</summary>
+    public static Option<string> Choice(string name, string defaultValue, string description, params string[] choices)
+    {
+        var option = Create(name, defaultValue, $"{description} One of: {string.Join(", ", choices)}.");
+        option.Validators.Add(r =>
+        {
+            var value = r.GetValueOrDefault<string>();
+            if (!choices.Contains(value, StringComparer.OrdinalIgnoreCase))
+                r.AddError($"{name}: unknown value '{value}'; expected one of {string.Join(", ", choices)}");
+        });
+        return option;
+    }
+}
