@@ -15,11 +15,14 @@ public class HutchPlusPlusTests
     [Fact]
     public void IsUnbiasedAndItsStandardErrorCoversTheTrace()
     {
-        using var a = PlantedSpectrum.Matrix(PlantedSpectrum.BulkWithOutliers(60, [3.0, 5.0, 8.0], 31), 31);
+        // Outliers well above the bulk, so the sketch captures them in (nearly) every run. With weak outliers
+        // (3, 5, 8 over a bulk up to 1) the conditional variance swings from run to run, the estimates are
+        // heavy-tailed and the across-run SE below is itself unreliable (seen while building this test).
+        using var a = PlantedSpectrum.Matrix(PlantedSpectrum.BulkWithOutliers(60, [20.0, 30.0, 50.0], 31), 31);
         using var op = new DenseOperator(a);
         using var gen = new Generator(400);
         double trace = MonteCarlo.Trace(a);
-        const int runs = 400, budget = 60;   // 20 sketch, 20 for Q, 20 residual probes
+        const int runs = 400, budget = 90, residualProbes = 30;   // 30 sketch, 30 for Q, 30 residual probes
 
         var estimates = new double[runs];
         int covered = 0;
@@ -27,7 +30,7 @@ public class HutchPlusPlusTests
         {
             var est = HutchPlusPlus.Estimate(op, budget, gen);
             Assert.Equal(budget, est.Matvecs);
-            Assert.Equal(20, est.Probes);
+            Assert.Equal(residualProbes, est.Probes);
             estimates[r] = est.Estimate;
             if (Math.Abs(est.Estimate - trace) <= 2 * est.StandardError) covered++;
         }
@@ -36,10 +39,11 @@ public class HutchPlusPlusTests
         var (mean, variance, _) = MonteCarlo.Moments(estimates);
         double se = Math.Sqrt(variance / runs);
         Assert.InRange(mean, trace - MonteCarlo.Z * se, trace + MonteCarlo.Z * se);
-        // Coverage of ±2 SE (SE conditional on Q): nominal 95.4% (normal) to 94.0% (Student t, 19 d.o.f.);
-        // band: Z binomial SDs over the runs around 0.95.
-        double half = MonteCarlo.BinomialHalfWidth(0.95, runs, MonteCarlo.Z);
-        Assert.InRange(covered / (double)runs, 0.95 - half, 0.95 + half);
+        // Coverage of ±2 SE (SE conditional on Q, from 30 residual probes): nominal P(|t₂₉| ≤ 2) = 94.5%;
+        // band: Z binomial SDs over the runs.
+        double nominal = MonteCarlo.StudentTCoverage(2, residualProbes - 1);
+        double half = MonteCarlo.BinomialHalfWidth(nominal, runs, MonteCarlo.Z);
+        Assert.InRange(covered / (double)runs, nominal - half, nominal + half);
     }
 
     [Fact]
