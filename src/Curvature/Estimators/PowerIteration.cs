@@ -58,7 +58,7 @@ public static class PowerIteration
             var v = Normalize(Project(RandomVectors.UnitVector(n, generator), basis));
             double theta = 0, residual = double.PositiveInfinity;
             int it = 0;
-            while (it < maxIterations)
+            while (true)
             {
                 using var inner = NewDisposeScope();
                 var av = EstimatorArguments.Product(op, v.unsqueeze(1)).squeeze(1);
@@ -68,6 +68,7 @@ public static class PowerIteration
                 double deflatedResidual = w.sub(v.mul(theta)).norm().item<double>();
                 residual = av.sub(v.mul(theta)).norm().item<double>();
                 if (deflatedResidual <= relativeTolerance * Math.Abs(theta)) { converged[j] = true; break; }
+                if (it == maxIterations) break;                     // keep (θ, v, residual) of the same vector
                 double norm = w.norm().item<double>();
                 if (norm == 0) break;                                // v spans a null direction of PAP: θ = 0 exactly, caught above
                 v.copy_(w.div(norm));

@@ -87,6 +87,14 @@ public class PowerIterationTests
         Assert.Equal([false, false], result.Converged);
         Assert.Equal([3, 3], result.Iterations);
         Assert.Equal(6, result.Matvecs);
+        // What is returned belongs together: θ is v's Rayleigh quotient and the residual is v's, even unconverged.
+        for (int j = 0; j < 2; j++)
+        {
+            using var v = tensor(result.Vectors[j], dtype: ScalarType.Float64);
+            using var av = a.matmul(v);
+            Assert.Equal(v.dot(av).item<double>(), result.Eigenvalues[j], 1e-12 * 10);
+            Assert.Equal((av - v * result.Eigenvalues[j]).norm().item<double>(), result.Residuals[j], 1e-12 * 10);
+        }
     }
 
     [Fact]
