@@ -9,14 +9,16 @@ public sealed class DenseOperator : LinearOperator
 {
     readonly Tensor _matrix;
 
-    /// <summary>Wraps a square symmetric matrix. Symmetry is checked to
-    /// <see cref="Tolerances.SymmetryRelative"/> of the largest entry.</summary>
+    /// <summary>Wraps a square symmetric matrix (any floating dtype; products run in that dtype). Symmetry is
+    /// checked to <see cref="Tolerances.SymmetryRelative"/> of the largest entry — exact symmetry for float32
+    /// matrices too, since a float32 matrix built symmetric is symmetric to the bit.</summary>
     public DenseOperator(Tensor matrix)
         : base(CheckSquare(matrix), matrix.dtype)
     {
         using var scope = NewDisposeScope();
-        var scale = matrix.abs().max().item<double>();
-        var asymmetry = (matrix - matrix.T).abs().max().item<double>();
+        var m64 = matrix.detach().to_type(ScalarType.Float64);
+        var scale = m64.abs().max().item<double>();
+        var asymmetry = (m64 - m64.T).abs().max().item<double>();
         if (asymmetry > Tolerances.SymmetryRelative * Math.Max(scale, double.Epsilon))
             throw new ArgumentException($"matrix is not symmetric: max |A − Aᵀ| = {asymmetry:G3} against max |A| = {scale:G3}", nameof(matrix));
         _matrix = matrix.detach().clone().contiguous().MoveToOuterDisposeScope();

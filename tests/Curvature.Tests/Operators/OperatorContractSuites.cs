@@ -20,6 +20,18 @@ public sealed class DenseOperatorContract : OperatorContract
         m[0, 1] = 1.0;
         Assert.Throws<ArgumentException>(() => new DenseOperator(m));
     }
+
+    [Fact]
+    public void AcceptsFloat32Matrices()
+    {
+        using var scope = NewDisposeScope();
+        var m = PlantedSpectrum.Matrix(Spectrum, 2);
+        var a = new DenseOperator(m.to_type(ScalarType.Float32));
+        Assert.Equal(ScalarType.Float32, a.DType);
+        var v = ones(23, dtype: ScalarType.Float64);
+        var exact = m.matmul(v);
+        Assert.True((a.Multiply(v) - exact).abs().max().item<double>() < 1e-5 * exact.abs().max().item<double>()); // float32 round-off
+    }
 }
 
 public sealed class CovarianceOperatorContract : OperatorContract
