@@ -77,7 +77,8 @@ public static class LinearNeuronLab
         int p = (int)processed.shape[0], n = (int)processed.shape[1];
         if (mode == Preprocessing.Whiten)
             return MarchenkoPasturPrediction.For(n, p, 0.0, 1.0,
-                "exact: whitening makes R the projector onto the sample span (eigenvalues 1, or 0 on null directions), so λ₋ = λ₊ = 1 and there is no outlier");
+                "exact: whitening makes R the projector onto the sample span (eigenvalues 1, or 0 on null directions), so λ₋ = λ₊ = 1 and there is no outlier")
+                with { Lower = 1.0, Upper = 1.0 };
         if (synthetic is not null)
             return mode switch
             {
