@@ -14,7 +14,7 @@ public static class CliApp
         ArgumentNullException.ThrowIfNull(args);
         var root = new RootCommand("Curvature: Hessian spectra of loss surfaces, proven against exact answers.");
         var context = new CommandContext(stdout, stderr, args);
-        //HOLD root.Subcommands.Add(LinearCommand.Create(context));
+        root.Subcommands.Add(LinearCommand.Create(context));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

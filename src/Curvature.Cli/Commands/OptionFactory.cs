@@ -9,7 +9,11 @@ internal static class OptionFactory
     public static Option<T> Create<T>(string name, T defaultValue, string description) =>
         new(name) { Description = description, DefaultValueFactory = _ => defaultValue };
 
-    public static Option<T?> Optional<T>(string name, string description) => new(name) { Description = description };
+    /// <summary>A value option that is null when not given.</summary>
+    public static Option<T?> Optional<T>(string name, string description) where T : struct => new(name) { Description = description };
+
+    /// <summary>A text option (e.g. a path) that is null when not given.</summary>
+    public static Option<string?> OptionalText(string name, string description) => new(name) { Description = description };
 
     /// <summary>A number that must be &gt; 0.</summary>
     public static Option<T> Positive<T>(string name, T defaultValue, string description) where T : INumber<T>

@@ -15,16 +15,18 @@ public static class Chart
     /// <summary>A chart of curves. <paramref name="logY"/> plots log₁₀ y.</summary>
     public static RenderedFigure Lines(string name, string title, string xLabel, string yLabel, string caption,
                                        IReadOnlyList<ChartSeries> series, bool logY = false, bool logX = false,
-                                       IReadOnlyList<ChartMarker>? markers = null)
+                                       IReadOnlyList<ChartMarker>? markers = null, double? yMin = null)
     {
         ArgumentNullException.ThrowIfNull(series);
         var plot = NewPlot(title, xLabel, yLabel);
-        foreach (var s in series) AddSeries(plot, s, logX, logY);
+        foreach (var s in series) AddSeries(plot, s, logX, logY, yMin);
         foreach (var m in markers ?? []) AddMarker(plot, m, logX);
         if (logY) LogTicks(plot.Axes.Left);
         if (logX) LogTicks(plot.Axes.Bottom);
-        if (series.Count + (markers?.Count ?? 0) > 1) plot.ShowLegend(Alignment.UpperRight);
-        return Render(plot, name, caption);
+        // Many curves: the legend goes beside the data so it never hides a curve.
+        if (series.Count + (markers?.Count ?? 0) > 4) plot.ShowLegend(Edge.Right);
+        else if (series.Count + (markers?.Count ?? 0) > 1) plot.ShowLegend(Alignment.UpperRight);
+        return Render(plot, name, caption, wide: series.Count + (markers?.Count ?? 0) > 4);
     }
 
     /// <summary>A histogram of <paramref name="values"/> normalised as a density (area = fraction of values in
@@ -55,7 +57,7 @@ public static class Chart
             });
         var barPlot = plot.Add.Bars(bars);
         barPlot.LegendText = "measured (histogram)";
-        foreach (var s in overlays ?? []) AddSeries(plot, s, false, false);
+        foreach (var s in overlays ?? []) AddSeries(plot, s, false, false, null);
         foreach (var m in markers ?? []) AddMarker(plot, m, false);
         plot.ShowLegend(Alignment.UpperRight);
         return Render(plot, name, caption);
@@ -70,7 +72,9 @@ public static class Chart
         return plot;
     }
 
-    static void AddSeries(Plot plot, ChartSeries s, bool logX, bool logY)
+    /// <summary>Adds a curve; on a log axis, values below <paramref name="yMin"/> are cut off (round-off noise
+    /// far below the tolerance of interest would otherwise squeeze the informative decades).</summary>
+    static void AddSeries(Plot plot, ChartSeries s, bool logX, bool logY, double? yMin)
     {
         if (s.X.Length != s.Y.Length) throw new ArgumentException($"series '{s.Label}' has {s.X.Length} x values and {s.Y.Length} y values");
         var xs = new List<double>();
@@ -79,7 +83,8 @@ public static class Chart
         {
             double x = s.X[i], y = s.Y[i];
             if (logX) { if (!(x > 0)) continue; x = Math.Log10(x); }
-            if (logY) { if (!(y > 0)) continue; y = Math.Log10(y); }
+            if (logY) { if (!(y > 0) || y < yMin) continue; y = Math.Log10(y); }
+            else if (y < yMin) continue;
             if (!double.IsFinite(x) || !double.IsFinite(y)) continue;
             xs.Add(x); ys.Add(y);
         }
@@ -89,8 +94,16 @@ public static class Chart
         switch (s.Style)
         {
             case SeriesStyle.Markers: scatter.LineWidth = 0; scatter.MarkerSize = 5; break;
-            case SeriesStyle.Dashed: scatter.MarkerSize = 0; scatter.LineWidth = 2; scatter.LinePattern = LinePattern.Dashed; break;
-            default: scatter.MarkerSize = 0; scatter.LineWidth = 2; break;
+            // Theory is a thin dark line drawn over the thick, light measurement. (Real dash patterns are lost in
+            // SVG: Skia's SVG backend drops path effects, with a warning per line.)
+            case SeriesStyle.Dashed:
+                scatter.MarkerSize = 0; scatter.LineWidth = 1.5f;
+                scatter.Color = (s.Color is null ? scatter.Color : Color.FromHex(s.Color)).Darken(0.5);
+                break;
+            default:
+                scatter.MarkerSize = 0; scatter.LineWidth = 5;
+                scatter.Color = (s.Color is null ? scatter.Color : Color.FromHex(s.Color)).WithAlpha(0.45);
+                break;
         }
     }
 
@@ -100,8 +113,7 @@ public static class Chart
         if (!double.IsFinite(x)) return;
         var line = plot.Add.VerticalLine(x);
         line.LegendText = m.Label;
-        line.LinePattern = LinePattern.Dotted;
-        line.LineWidth = 2;
+        line.LineWidth = 1.5f;
         if (m.Color is not null) line.Color = Color.FromHex(m.Color);
     }
 
@@ -116,6 +128,9 @@ public static class Chart
         axis.TickGenerator = ticks;
     }
 
-    static RenderedFigure Render(Plot plot, string name, string caption) =>
-        new(name, caption, plot.GetImageBytes(Width, Height, ImageFormat.Png), plot.GetSvgXml(Width, Height));
+    static RenderedFigure Render(Plot plot, string name, string caption, bool wide = false)
+    {
+        int width = wide ? Width + 300 : Width;
+        return new(name, caption, plot.GetImageBytes(width, Height, ImageFormat.Png), plot.GetSvgXml(width, Height));
+    }
 }
