@@ -96,7 +96,7 @@ public static class Chart
             case SeriesStyle.Markers: scatter.LineWidth = 0; scatter.MarkerSize = 5; break;
             // Theory is a thin dark line drawn over the thick, light measurement. (Real dash patterns are lost in
             // SVG: Skia's SVG backend drops path effects, with a warning per line.)
-            case SeriesStyle.Dashed:
+            case SeriesStyle.Theory:
                 scatter.MarkerSize = 0; scatter.LineWidth = 1.5f;
                 scatter.Color = (s.Color is null ? scatter.Color : Color.FromHex(s.Color)).Darken(0.5);
                 break;

@@ -3,10 +3,10 @@ namespace Curvature.Reporting.Charts;
 /// <summary>How a series is drawn.</summary>
 public enum SeriesStyle
 {
-    /// <summary>A solid line.</summary>
-    Line,
-    /// <summary>A dashed line (theory, predictions).</summary>
-    Dashed,
+    /// <summary>A measurement: a thick, light line.</summary>
+    Measured,
+    /// <summary>Theory or a prediction: a thin, dark line drawn over the measurement it explains.</summary>
+    Theory,
     /// <summary>Markers only (measurements).</summary>
     Markers,
 }
@@ -15,9 +15,9 @@ public enum SeriesStyle
 /// <param name="Label">Legend text.</param>
 /// <param name="X">Abscissae.</param>
 /// <param name="Y">Ordinates (same length as X).</param>
-/// <param name="Style">Line, dashed or markers.</param>
+/// <param name="Style">Measured, theory or markers.</param>
 /// <param name="Color">Optional colour as #RRGGBB; the palette's next colour when null.</param>
-public sealed record ChartSeries(string Label, double[] X, double[] Y, SeriesStyle Style = SeriesStyle.Line, string? Color = null);
+public sealed record ChartSeries(string Label, double[] X, double[] Y, SeriesStyle Style = SeriesStyle.Measured, string? Color = null);
 
 /// <summary>A vertical marker line at X with a legend label (e.g. a predicted eigenvalue).</summary>
 /// <param name="Label">Legend text.</param>

@@ -38,7 +38,7 @@ public static class LinearLabFigures
             double a = Math.Log10(Math.Max(r.MpLower, r.MpUpper * 1e-6)), b = Math.Log10(r.MpUpper);
             var xs = Enumerable.Range(0, 400).Select(i => a + (b - a) * i / 399.0).ToArray();
             var ys = xs.Select(u => { double l = Math.Pow(10, u); return MarchenkoPastur.Density(l, r.MpAlpha, r.MpVariance) * l * Math.Log(10); }).ToArray();
-            overlays.Add(new ChartSeries($"Marchenko–Pastur (α = {r.MpAlpha:G3}, v = {r.MpVariance:G3})", xs, ys, SeriesStyle.Line, "#d62728"));
+            overlays.Add(new ChartSeries($"Marchenko–Pastur (α = {r.MpAlpha:G3}, v = {r.MpVariance:G3})", xs, ys, SeriesStyle.Theory, "#d62728"));
             lo = Math.Min(lo, a); hi = Math.Max(hi, b);
         }
         var markers = new List<ChartMarker>();
@@ -68,8 +68,8 @@ public static class LinearLabFigures
             var (xs, measured) = Thin(d.LossCurve);
             var (_, predicted) = Thin(d.PredictedLossCurve);
             string color = Palette[i % Palette.Length];
-            series.Add(new ChartSeries($"{r.Mode}: measured ({d.Outcome}, {d.StepsTaken} steps)", xs, measured, SeriesStyle.Line, color));
-            series.Add(new ChartSeries($"{r.Mode}: theory ½Σλc²(1−ηλ)^2k", xs, predicted, SeriesStyle.Dashed, color));
+            series.Add(new ChartSeries($"{r.Mode}: measured ({d.Outcome}, {d.StepsTaken} steps)", xs, measured, SeriesStyle.Measured, color));
+            series.Add(new ChartSeries($"{r.Mode}: theory ½Σλc²(1−ηλ)^2k", xs, predicted, SeriesStyle.Theory, color));
         }
         var c = result.Config;
         string rate = c.Eta is { } eta ? $"η = {eta:G4} for every mode" : $"η = {c.EtaFactor:G3}/λmax of each mode";
@@ -92,7 +92,7 @@ public static class LinearLabFigures
             string color = Palette[i % Palette.Length];
             var (xs, predicted) = Thin(t.Predicted.Select(Math.Abs).ToArray());
             var (mx, measured) = Thin(t.Measured.Select(Math.Abs).ToArray(), 60);
-            series.Add(new ChartSeries($"mode {t.Mode} (λ = {t.Eigenvalue:G3}): theory (1 − ηλ)^k", xs, predicted, SeriesStyle.Dashed, color));
+            series.Add(new ChartSeries($"mode {t.Mode} (λ = {t.Eigenvalue:G3}): theory (1 − ηλ)^k", xs, predicted, SeriesStyle.Theory, color));
             series.Add(new ChartSeries($"mode {t.Mode}: measured", mx, measured, SeriesStyle.Markers, color));
         }
         string caption = $"Eigen-coordinates |c_j(k)| of w_k − w* for '{r.Mode}' preprocessing at η = {r.Dynamics.Eta:G4} "
