@@ -23,11 +23,8 @@ public static class DiagonalEstimator
     public static DiagonalEstimate Estimate(ILinearOperator op, int probes, Generator generator,
         ProbeDistribution distribution = ProbeDistribution.Rademacher, int blockSize = Hutchinson.DefaultBlockSize)
     {
-        EstimatorArguments.CheckOperator(op, nameof(op));
+        EstimatorArguments.CheckProbing(op, generator, distribution, blockSize, "probes per block");
         EstimatorArguments.CheckAtLeast(probes, 1, nameof(probes), "one probe per product");
-        EstimatorArguments.CheckGenerator(generator, nameof(generator));
-        EstimatorArguments.CheckDistribution(distribution, nameof(distribution));
-        EstimatorArguments.CheckAtLeast(blockSize, 1, nameof(blockSize), "probes per block");
 
         using var scope = NewDisposeScope();
         long n = op.Size;

@@ -8,6 +8,15 @@ namespace Curvature.Estimators;
 /// process, so everything is validated in C# first.</summary>
 internal static class EstimatorArguments
 {
+    /// <summary>The checks every probing estimator shares: operator, generator, distribution, block size.</summary>
+    internal static void CheckProbing(ILinearOperator? op, Generator? generator, ProbeDistribution distribution, int blockSize, string blockWhy)
+    {
+        CheckOperator(op, "op");
+        CheckGenerator(generator, "generator");
+        CheckDistribution(distribution, "distribution");
+        CheckAtLeast(blockSize, 1, "blockSize", blockWhy);
+    }
+
     internal static void CheckOperator(ILinearOperator? op, string name)
     {
         ArgumentNullException.ThrowIfNull(op, name);

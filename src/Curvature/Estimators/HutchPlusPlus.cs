@@ -34,11 +34,8 @@ public static class HutchPlusPlus
     public static TraceEstimate Estimate(ILinearOperator op, int matvecs, Generator generator,
         ProbeDistribution distribution = ProbeDistribution.Rademacher, int blockSize = Hutchinson.DefaultBlockSize)
     {
-        EstimatorArguments.CheckOperator(op, nameof(op));
+        EstimatorArguments.CheckProbing(op, generator, distribution, blockSize, "columns per block");
         EstimatorArguments.CheckAtLeast(matvecs, 3, nameof(matvecs), "Hutch++ splits its budget in thirds");
-        EstimatorArguments.CheckGenerator(generator, nameof(generator));
-        EstimatorArguments.CheckDistribution(distribution, nameof(distribution));
-        EstimatorArguments.CheckAtLeast(blockSize, 1, nameof(blockSize), "columns per block");
         return Run(op, matvecs, generator, distribution, blockSize, matvecs, TraceStopReason.BudgetSpent);
     }
 
@@ -60,13 +57,10 @@ public static class HutchPlusPlus
         int maxMatvecs, Generator generator, ProbeDistribution distribution = ProbeDistribution.Rademacher,
         int initialMatvecs = DefaultInitialMatvecs, int blockSize = Hutchinson.DefaultBlockSize)
     {
-        EstimatorArguments.CheckOperator(op, nameof(op));
+        EstimatorArguments.CheckProbing(op, generator, distribution, blockSize, "columns per block");
         EstimatorArguments.CheckPositiveFinite(targetRelativeStandardError, nameof(targetRelativeStandardError));
         EstimatorArguments.CheckAtLeast(initialMatvecs, 6, nameof(initialMatvecs), "the first run needs two residual probes for a standard error");
         EstimatorArguments.CheckAtLeast(maxMatvecs, initialMatvecs, nameof(maxMatvecs), $"the budget must allow the first run of {initialMatvecs} products");
-        EstimatorArguments.CheckGenerator(generator, nameof(generator));
-        EstimatorArguments.CheckDistribution(distribution, nameof(distribution));
-        EstimatorArguments.CheckAtLeast(blockSize, 1, nameof(blockSize), "columns per block");
 
         int spent = 0, m = initialMatvecs;
         while (true)

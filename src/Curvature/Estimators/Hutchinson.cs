@@ -34,11 +34,8 @@ public static class Hutchinson
     public static TraceEstimate Estimate(ILinearOperator op, int matvecs, Generator generator,
         ProbeDistribution distribution = ProbeDistribution.Rademacher, int blockSize = DefaultBlockSize)
     {
-        EstimatorArguments.CheckOperator(op, nameof(op));
+        EstimatorArguments.CheckProbing(op, generator, distribution, blockSize, "probes per block");
         EstimatorArguments.CheckAtLeast(matvecs, 1, nameof(matvecs), "one probe per product");
-        EstimatorArguments.CheckGenerator(generator, nameof(generator));
-        EstimatorArguments.CheckDistribution(distribution, nameof(distribution));
-        EstimatorArguments.CheckAtLeast(blockSize, 1, nameof(blockSize), "probes per block");
 
         var samples = new List<double>(matvecs);
         Sample(op, matvecs, distribution, generator, blockSize, null, samples);
@@ -60,13 +57,10 @@ public static class Hutchinson
         int maxMatvecs, Generator generator, ProbeDistribution distribution = ProbeDistribution.Rademacher,
         int minProbes = DefaultMinProbes, int blockSize = DefaultBlockSize)
     {
-        EstimatorArguments.CheckOperator(op, nameof(op));
+        EstimatorArguments.CheckProbing(op, generator, distribution, blockSize, "probes per block");
         EstimatorArguments.CheckPositiveFinite(targetRelativeStandardError, nameof(targetRelativeStandardError));
         EstimatorArguments.CheckAtLeast(minProbes, 2, nameof(minProbes), "a sample standard error needs two samples");
         EstimatorArguments.CheckAtLeast(maxMatvecs, minProbes, nameof(maxMatvecs), $"the budget must allow minProbes = {minProbes} probes");
-        EstimatorArguments.CheckGenerator(generator, nameof(generator));
-        EstimatorArguments.CheckDistribution(distribution, nameof(distribution));
-        EstimatorArguments.CheckAtLeast(blockSize, 1, nameof(blockSize), "probes per block");
 
         var samples = new List<double>();
         while (samples.Count < maxMatvecs)

@@ -11,9 +11,7 @@ public sealed record SpectralMoment(double Estimate, double StandardError, doubl
     {
         ArgumentNullException.ThrowIfNull(samples);
         if (samples.Length == 0) throw new ArgumentException("need at least one sample", nameof(samples));
-        double mean = samples.Average();
-        double se = samples.Length < 2 ? double.NaN
-            : Math.Sqrt(samples.Sum(x => (x - mean) * (x - mean)) / (samples.Length - 1) / samples.Length);
+        var (mean, se) = SampleStatistics.MeanAndStandardError(samples);
         return new SpectralMoment(mean, se, samples);
     }
 }
