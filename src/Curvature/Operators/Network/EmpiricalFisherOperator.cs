@@ -1,0 +1,41 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Curvature.Operators;
+
+/// <summary>
+/// The empirical Fisher F = (1/N) Σᵢ gᵢ gᵢᵀ with gᵢ = ∇θ ℓᵢ the per-sample gradients (uncentred gradient
+/// covariance; Kunstner, Balles &amp; Hennig 2019 on how it differs from the true Fisher). Without per-sample
+/// gradients or forward mode: the directional derivatives dᵢ = gᵢᵀv of all samples at once come from the
+/// double-vjp trick on the vector of per-sample losses, and Σᵢ gᵢ dᵢ is one more backward pass with dᵢ as
+/// output weights. With BatchNorm in train mode ℓᵢ depends on the whole batch, and gᵢ is the gradient of that
+/// coupled per-sample loss.
+/// </summary>
+public sealed class EmpiricalFisherOperator : NetworkOperator
+{
+    /// <summary>Creates the operator (see <see cref="NetworkOperator"/>).</summary>
+    public EmpiricalFisherOperator(nn.Module<Tensor, Tensor> model, LossKind loss, NetworkData data, BatchNormMode mode,
+                                   ParameterSet? parameters = null, NetworkData? population = null)
+        : base(model, loss, data, mode, parameters ?? ParameterSet.Select(model), population) { }
+
+    /// <inheritdoc/>
+    protected override Tensor BatchProduct(Tensor inputs, Tensor targets, Tensor block)
+    {
+        var parameters = Parameters.Tensors.ToList();
+        var losses = Losses.PerSample(Loss, Model.call(inputs), targets);
+        long batch = losses.shape[0];
+        var u = zeros_like(losses).requires_grad_(true);
+        var jtu = autograd.grad([losses], parameters, [u], create_graph: true, retain_graph: true, allow_unused: true);
+        var live = Enumerable.Range(0, jtu.Count).Where(i => !jtu[i].IsInvalid && jtu[i].requires_grad).ToArray();
+        var columns = new Tensor[block.shape[1]];
+        for (int j = 0; j < columns.Length; j++)
+        {
+            if (live.Length == 0) { columns[j] = zeros(Size, dtype: DType); continue; }
+            var v = Parameters.Unflatten(block[.., j].contiguous());
+            var d = autograd.grad(live.Select(i => jtu[i]).ToList(), [u], live.Select(i => v[i]).ToList(), retain_graph: true)[0];
+            var weights = d.detach().div(batch);
+            columns[j] = Parameters.Flatten(autograd.grad([losses], parameters, [weights], retain_graph: true, allow_unused: true).ToList(), DType);
+        }
+        return stack(columns, 1);
+    }
+}

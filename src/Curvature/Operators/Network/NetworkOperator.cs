@@ -1,0 +1,237 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Curvature.Operators;
+
+/// <summary>
+/// Base of the curvature operators of a network's mean loss L(θ) = (1/N) Σᵢ ℓ(f(xᵢ; θ), yᵢ) over a fixed data
+/// set: it sets the BatchNorm mode, walks the fixed partition with weights |b|/N, differentiates only the
+/// selected parameters, and restores every buffer and flag afterwards (<see cref="ModelSnapshot"/>), so
+/// analysis never changes the model. Products run in the parameters' dtype; the caller's vectors may be any
+/// floating dtype (the estimators use float64).
+/// </summary>
+public abstract class NetworkOperator : LinearOperator
+{
+    readonly List<(Tensor Buffer, Tensor Value)> _population = new();
+
+    /// <summary>Population statistics are computed in chunks of at most this many samples; one chunk gives
+    /// exact statistics, several give PyTorch's cumulative average of chunk statistics (momentum = None).</summary>
+    public const int PopulationChunk = 4096;
+
+    /// <summary>Creates the operator; <paramref name="population"/> is required for
+    /// <see cref="BatchNormMode.Population"/> and ignored otherwise.</summary>
+    protected NetworkOperator(nn.Module<Tensor, Tensor> model, LossKind loss, NetworkData data, BatchNormMode mode, ParameterSet parameters,
+                              NetworkData? population)
+        : base(CheckArguments(model, data, parameters), parameters.DType)
+    {
+        Model = model;
+        Loss = loss;
+        Data = data;
+        Mode = mode;
+        Parameters = parameters;
+        if (!Enum.IsDefined(loss)) throw new ArgumentOutOfRangeException(nameof(loss), loss, "unknown loss");
+        if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown BatchNorm mode");
+        if (loss == LossKind.CrossEntropy && (data.Targets.dim() != 1 || data.Targets.dtype != ScalarType.Int64))
+            throw new ArgumentException($"cross-entropy needs int64 class labels [N]; got {data.Targets.dtype} [{string.Join(", ", data.Targets.shape)}]");
+        if (mode == BatchNormMode.Population)
+        {
+            if (population is null) throw new ArgumentException("BatchNorm mode 'population' needs a population subset to take statistics from");
+            ComputePopulationStatistics(population);
+        }
+    }
+
+    /// <summary>The model (never modified).</summary>
+    public nn.Module<Tensor, Tensor> Model { get; }
+    /// <summary>The loss.</summary>
+    public LossKind Loss { get; }
+    /// <summary>The data and its partition.</summary>
+    public NetworkData Data { get; }
+    /// <summary>The BatchNorm mode of every product.</summary>
+    public BatchNormMode Mode { get; }
+    /// <summary>The parameters differentiated.</summary>
+    public ParameterSet Parameters { get; }
+    /// <summary>Operator–vector products computed so far (a block of k counts k).</summary>
+    public long Products { get; private set; }
+
+    /// <summary>Whether the model has any layer with batch statistics (BatchNorm), i.e. whether the mode matters.</summary>
+    public bool HasBatchStatistics => Model.named_modules().Any(m => m.module is TorchSharp.Modules.NormBase { track_running_stats: true } or TorchSharp.Modules.BatchNorm);
+
+    /// <inheritdoc/>
+    protected sealed override Tensor MultiplyCore(Tensor block)
+    {
+        Products += block.shape[1];
+        return WithModel(() => Product(block));
+    }
+
+    /// <summary>A·block in the configured mode (the model is prepared and restored by the caller).</summary>
+    protected virtual Tensor Product(Tensor block)
+    {
+        var result = zeros(Size, block.shape[1], dtype: DType);
+        foreach (var (x, y, weight) in BatchTensors())
+        {
+            using var scope = NewDisposeScope();
+            result.add_(BatchProduct(x, y, block).mul_(weight));
+        }
+        return result;
+    }
+
+    /// <summary>The product for one batch's mean loss, [n, k]; runs with autograd enabled.</summary>
+    protected abstract Tensor BatchProduct(Tensor inputs, Tensor targets, Tensor block);
+
+    /// <summary>The mean loss L and its gradient ∇L over all data (flat, float64) in the operator's mode.</summary>
+    public (double Loss, Tensor Gradient) LossAndGradient()
+    {
+        using var outer = NewDisposeScope();
+        var (loss, gradient) = WithModel(() =>
+        {
+            var sum = zeros(Size, dtype: ScalarType.Float64);
+            double total = 0;
+            foreach (var (x, y, weight) in BatchTensors())
+            {
+                using var scope = NewDisposeScope();
+                var (l, g) = BatchGradient(x, y);
+                total += weight * l;
+                sum.add_(g.mul_(weight));
+            }
+            return (total, sum);
+        });
+        return (loss, gradient.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Per-batch mean losses and gradients (flat, float64), in partition order: the mini-batch
+    /// gradients of SGD on this partition.</summary>
+    public IReadOnlyList<Tensor> BatchGradients()
+    {
+        using var outer = NewDisposeScope();
+        var list = WithModel(() =>
+        {
+            var gradients = new List<Tensor>();
+            foreach (var (x, y, _) in BatchTensors())
+            {
+                using var scope = NewDisposeScope();
+                gradients.Add(BatchGradient(x, y).Gradient.MoveToOuterDisposeScope());
+            }
+            return gradients;
+        });
+        return list.Select(g => g.MoveToOuterDisposeScope()).ToList();
+    }
+
+    (double Loss, Tensor Gradient) BatchGradient(Tensor x, Tensor y)
+    {
+        var output = Model.call(x);
+        var loss = Losses.Mean(Loss, output, y);
+        var grads = autograd.grad([loss], Parameters.Tensors.ToList(), allow_unused: true);
+        return (loss.item<double>(), Parameters.Flatten(grads.ToList(), ScalarType.Float64));
+    }
+
+    /// <summary>The batches as tensors in the operator's dtype (views; disposed with the caller's scope).</summary>
+    protected IEnumerable<(Tensor Inputs, Tensor Targets, double Weight)> BatchTensors()
+    {
+        foreach (var (start, length, weight) in Data.Batches())
+        {
+            var x = Data.Inputs.narrow(0, start, length).to_type(DType);
+            var y = Data.Targets.narrow(0, start, length);
+            if (y.is_floating_point()) y = y.to_type(DType);
+            yield return (x, y, weight);
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> with the model in this operator's BatchNorm mode and gradients on,
+    /// then restores every buffer and flag, whatever happens.</summary>
+    protected T WithModel<T>(Func<T> body)
+    {
+        var snapshot = ModelSnapshot.Capture(Model);
+        try
+        {
+            Configure();
+            using var grad = enable_grad();
+            return body();
+        }
+        finally
+        {
+            ModelSnapshot.RestoreAndDispose(snapshot);
+        }
+    }
+
+    void Configure()
+    {
+        switch (Mode)
+        {
+            case BatchNormMode.Train:
+                Model.train();
+                break;
+            case BatchNormMode.Eval:
+                Model.eval();
+                break;
+            case BatchNormMode.Population:
+                Model.eval();
+                using (no_grad())
+                    foreach (var (buffer, value) in _population) buffer.copy_(value);
+                break;
+        }
+    }
+
+    /// <summary>Statistics of the population subset for every BatchNorm layer: a train-mode pass (no gradients)
+    /// with momentum None (cumulative averaging) after resetting the running statistics.</summary>
+    void ComputePopulationStatistics(NetworkData population)
+    {
+        var snapshot = ModelSnapshot.Capture(Model);
+        try
+        {
+            var norms = Model.named_modules().Select(m => m.module).OfType<TorchSharp.Modules.NormBase>()
+                             .Where(n => n.track_running_stats).ToList();
+            foreach (var norm in norms)
+            {
+                norm.momentum = null;
+                norm.reset_running_stats();
+            }
+            Model.train();
+            using (no_grad())
+                for (long start = 0; start < population.Count; start += PopulationChunk)
+                {
+                    using var scope = NewDisposeScope();
+                    long length = Math.Min(PopulationChunk, population.Count - start);
+                    Model.call(population.Inputs.narrow(0, start, length).to_type(DType));
+                }
+            foreach (var norm in norms)
+            {
+                if (norm.running_mean is { } mean) _population.Add((mean, mean.detach().clone().DetachFromDisposeScope()));
+                if (norm.running_var is { } variance) _population.Add((variance, variance.detach().clone().DetachFromDisposeScope()));
+            }
+        }
+        finally
+        {
+            ModelSnapshot.RestoreAndDispose(snapshot);
+        }
+    }
+
+    static long CheckArguments(nn.Module<Tensor, Tensor> model, NetworkData data, ParameterSet parameters)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (!IsFloatingPoint(parameters.DType))
+            throw new ArgumentException($"parameters must be floating point; got {parameters.DType}");
+        return parameters.Size;
+    }
+
+    /// <summary>Σᵢ ⟨gᵢ, vᵢ⟩ over parameters whose entry depends on θ (others contribute nothing), or null.</summary>
+    protected static Tensor? InnerProduct(IList<Tensor> grads, Tensor[] v)
+    {
+        Tensor? dot = null;
+        for (int i = 0; i < grads.Count; i++)
+        {
+            if (grads[i] is null || grads[i].IsInvalid || !grads[i].requires_grad) continue;
+            var term = grads[i].mul(v[i]).sum();
+            dot = dot is null ? term : dot.add(term);
+        }
+        return dot;
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        foreach (var (_, value) in _population) value.Dispose();
+        _population.Clear();
+    }
+}
