@@ -14,11 +14,13 @@ public sealed class FiniteDifferenceHessianOperator : NetworkOperator
 {
     /// <summary>Creates the operator (see <see cref="NetworkOperator"/>).</summary>
     public FiniteDifferenceHessianOperator(nn.Module<Tensor, Tensor> model, LossKind loss, NetworkData data, BatchNormMode mode,
-                                           ParameterSet? parameters = null, NetworkData? population = null, double? step = null)
+                                           ParameterSet? parameters = null, NetworkData? population = null, double? step = null,
+                                           bool verifyDeterminism = true)
         : base(model, loss, data, mode, parameters ?? ParameterSet.Select(model), population)
     {
         Step = step ?? DefaultStep(DType);
         if (!(Step > 0) || double.IsInfinity(Step)) throw new ArgumentOutOfRangeException(nameof(step), $"step must be positive; got {Step}");
+        if (verifyDeterminism) VerifyDeterminism();
     }
 
     /// <summary>h = ε^(1/3) of the dtype.</summary>

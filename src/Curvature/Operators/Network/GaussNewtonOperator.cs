@@ -12,10 +12,14 @@ namespace Curvature.Operators;
 /// </summary>
 public sealed class GaussNewtonOperator : NetworkOperator
 {
-    /// <summary>Creates the operator (see <see cref="NetworkOperator"/>).</summary>
+    /// <summary>Creates the operator (see <see cref="NetworkOperator"/>) and checks that its products are
+    /// deterministic (<see cref="NetworkOperator.VerifyDeterminism"/>) unless told not to.</summary>
     public GaussNewtonOperator(nn.Module<Tensor, Tensor> model, LossKind loss, NetworkData data, BatchNormMode mode,
-                               ParameterSet? parameters = null, NetworkData? population = null)
-        : base(model, loss, data, mode, parameters ?? ParameterSet.Select(model), population) { }
+        ParameterSet? parameters = null, NetworkData? population = null, bool verifyDeterminism = true)
+        : base(model, loss, data, mode, parameters ?? ParameterSet.Select(model), population)
+    {
+        if (verifyDeterminism) VerifyDeterminism();
+    }
 
     /// <inheritdoc/>
     protected override Tensor BatchProduct(Tensor inputs, Tensor targets, Tensor block)

@@ -53,6 +53,30 @@ public abstract class NetworkOperator : LinearOperator
     /// <summary>Operator–vector products computed so far (a block of k counts k).</summary>
     public long Products { get; private set; }
 
+    /// <summary>
+    /// Two products with the same vector must agree bit for bit; if they do not (dropout or another random
+    /// layer active, a data pipeline that changes between calls), every estimate built on the operator would be
+    /// noise, so this throws with a readable message instead. Derived constructors call it last.
+    /// </summary>
+    protected void VerifyDeterminism()
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(DeterminismSeed);
+        var v = rand(Size, dtype: ScalarType.Float64, generator: generator).lt(0.5).to_type(ScalarType.Float64).mul_(2).sub_(1);
+        var first = Multiply(v);
+        var second = Multiply(v);
+        Products -= 2;
+        double difference = (first - second).abs().max().item<double>();
+        if (difference != 0 || !first.isfinite().all().item<bool>())
+            throw new InvalidOperationException(
+                difference != 0
+                    ? $"{GetType().Name}: two products with the same vector differ (max |Δ| = {difference:G3}); the model or data is not deterministic — disable dropout and other random layers, and fix the data order"
+                    : $"{GetType().Name}: the product is not finite (NaN or ∞) at the current weights; check the weights and the data");
+    }
+
+    /// <summary>Seed of the determinism probe vector (any fixed value: it checks repeatability, not a statistic).</summary>
+    const ulong DeterminismSeed = 20240229;
+
     /// <summary>Whether the model has any layer with batch statistics (BatchNorm), i.e. whether the mode matters.</summary>
     public bool HasBatchStatistics => Model.named_modules().Any(m => m.module is TorchSharp.Modules.NormBase { track_running_stats: true } or TorchSharp.Modules.BatchNorm);
 

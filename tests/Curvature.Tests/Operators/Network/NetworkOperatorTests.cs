@@ -280,4 +280,16 @@ public sealed class NetworkOperatorTests
             Assert.Equal(0, LiveTensors.LeakedBy(() => op.Multiply(v).Dispose()));
         Assert.Equal(0, LiveTensors.LeakedBy(() => h.LossAndGradient().Gradient.Dispose()));
     }
+
+    [Fact]
+    public void NonDeterministicModelsAreRejectedAtConstruction()
+    {
+        var model = Sequential(("0", Linear(4, 6)), ("1", Dropout(0.5)), ("2", Tanh()), ("3", Linear(6, 2)));
+        model.to(ScalarType.Float64);
+        model.train(); // dropout active: every forward draws a new mask
+        using var data = TinyNetworks.Classification(12, [4], 2, seed: 31);
+        var error = Assert.Throws<InvalidOperationException>(() => new HessianOperator(model, LossKind.CrossEntropy, data, BatchNormMode.Train));
+        Assert.Contains("not deterministic", error.Message);
+        using var ok = new HessianOperator(model, LossKind.CrossEntropy, data, BatchNormMode.Eval); // eval: dropout off
+    }
 }
