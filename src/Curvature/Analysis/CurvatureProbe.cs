@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using Curvature.Estimators;
+using Curvature.Operators;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Curvature.Analysis;
+
+/// <summary>
+/// The measurements of one curvature operator of a network: top-K eigenpairs with residuals, λ₁/λ_K, the
+/// gradient's concentration in the top-K eigenspace f_K = ‖P_K g‖²/‖g‖² for the full-batch and the
+/// mini-batch gradients, the curvature along the gradient gᵀHg/‖g‖², the SLQ density, trace, |λ| mass and
+/// negative mass each with a standard error, and optionally every estimate against the exact dense spectrum.
+/// Silent: progress goes to the caller's <see cref="IProgress{T}"/>.
+/// </summary>
+public static class CurvatureProbe
+{
+    /// <summary>Largest n for exact mode: ~8,000 parameters means n products and an n×n float64 matrix
+    /// (512 MB) and an O(n³) eigendecomposition of a few minutes on 2 cores.</summary>
+    public const int MaxExactParameters = 8000;
+
+    /// <summary>Runs the probe. <paramref name="operatorName"/> is recorded ("hessian", "ggn", "fisher").</summary>
+    public static CurvatureReport Run(NetworkOperator op, string operatorName, CurvatureProbeOptions options, Generator generator,
+                                      IProgress<ProbeProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(generator);
+        long n = op.Size;
+        if (options.TopK < 1 || options.TopK > n)
+            throw new ArgumentOutOfRangeException(nameof(options), $"--top must be between 1 and the number of parameters ({n}); got {options.TopK}");
+        if (options.LanczosSteps < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), $"--lanczos-steps must be at least 1; got {options.LanczosSteps}");
+        if (options.Probes < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), $"--probes must be at least 1; got {options.Probes}");
+        if (options.Exact && n > MaxExactParameters)
+            throw new ArgumentOutOfRangeException(nameof(options), $"exact mode materialises the {n}×{n} matrix; it is limited to {MaxExactParameters} parameters");
+
+        var clock = Stopwatch.StartNew();
+        long productsAtStart = op.Products;
+        using var scope = NewDisposeScope();
+
+        progress?.Report(new ProbeProgress("gradient", 0, 1));
+        var (loss, gradient) = op.LossAndGradient();
+        var batchGradients = op.BatchGradients();
+        double gradientNormSquared = gradient.dot(gradient).item<double>();
+        progress?.Report(new ProbeProgress("gradient", 1, 1));
+
+        int eigenBudget = options.MaxEigenSteps ?? (int)Math.Min(n, Math.Max(10 * options.TopK, 300));
+        var counted = new CountingOperator(op, c => progress?.Report(new ProbeProgress("top eigenpairs", (int)Math.Min(c, eigenBudget), eigenBudget)));
+        using var pairs = TopEigenpairs.Compute(counted, options.TopK, EigenvalueOrder.LargestAlgebraic, generator,
+                                                options.Tolerance, options.MaxEigenSteps);
+        var top = pairs.Values;
+        var vectors = pairs.Vectors!;
+        double overlap = Overlap(vectors, gradient, gradientNormSquared);
+        var batchOverlaps = batchGradients.Select(b => Overlap(vectors, b, b.dot(b).item<double>())).ToArray();
+        var batchMoment = SpectralMoment.FromSamples(batchOverlaps);
+        double curvature = gradientNormSquared > 0 ? gradient.dot(op.Multiply(gradient)).item<double>() / gradientNormSquared : double.NaN;
+
+        SlqResult? slq = null;
+        double trace = double.NaN, traceStderr = double.NaN, absShare = double.NaN, negative = double.NaN, negativeShare = double.NaN;
+        string traceMethod = "not computed";
+        if (options.Density || options.Trace)
+        {
+            int steps = (int)Math.Min(options.LanczosSteps, n);
+            int total = options.Probes * steps;
+            var slqCounted = new CountingOperator(op, c => progress?.Report(new ProbeProgress("spectral density (SLQ)", (int)Math.Min(c, total), total)));
+            slq = StochasticLanczosQuadrature.Run(slqCounted, new SlqOptions(options.Probes, steps), generator);
+            trace = slq.Trace.Estimate;
+            traceStderr = slq.Trace.StandardError;
+            traceMethod = $"SLQ ({options.Probes} Rademacher probes × {steps} Lanczos steps)";
+            double nuclear = slq.Nuclear.Estimate;
+            absShare = top.Sum(Math.Abs) / nuclear;
+            negative = slq.TraceOf(x => x < 0 ? -x : 0).Estimate;
+            negativeShare = negative / nuclear;
+        }
+
+        ExactComparison? exact = options.Exact ? Compare(op, options, top, vectors, gradient, gradientNormSquared, trace, traceStderr, progress) : null;
+
+        return new CurvatureReport(
+            operatorName, op.Mode.ToString().ToLowerInvariant(), n, loss, Math.Sqrt(gradientNormSquared),
+            top, pairs.Residuals, pairs.Converged,
+            top[^1] > 0 ? top[0] / top[^1] : double.NaN,
+            overlap, batchMoment.Estimate, batchMoment.StandardError, curvature,
+            trace, traceStderr, traceMethod, absShare, negative, negativeShare,
+            options.Density ? slq!.Density(options.Smoothing, logScale: true) : null,
+            options.Density ? slq!.Density(options.Smoothing) : null,
+            slq?.Nodes, slq?.Weights, exact,
+            op.Products - productsAtStart, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>f = ‖Vᵀg‖²/‖g‖² for orthonormal columns V.</summary>
+    static double Overlap(Tensor vectors, Tensor g, double normSquared)
+    {
+        if (!(normSquared > 0)) return double.NaN;
+        using var projection = vectors.T.matmul(g);
+        return projection.dot(projection).item<double>() / normSquared;
+    }
+
+    static ExactComparison Compare(NetworkOperator op, CurvatureProbeOptions options, double[] top, Tensor vectors, Tensor gradient,
+                                   double gradientNormSquared, double trace, double traceStderr, IProgress<ProbeProgress>? progress)
+    {
+        using var scope = NewDisposeScope();
+        long n = op.Size;
+        var counted = new CountingOperator(op, c => progress?.Report(new ProbeProgress("exact: materialising", (int)c, (int)n)));
+        var dense = counted.ToDense(blockSize: 64);
+        double scale = dense.abs().max().item<double>();
+        double asymmetry = (dense - dense.T).abs().max().item<double>() / Math.Max(scale, double.Epsilon);
+        var (values, eigenvectors) = linalg.eigh((dense + dense.T) / 2);
+        var descending = values.flip(0);
+        var exactValues = descending.data<double>().ToArray();
+        int k = top.Length;
+        var errors = Enumerable.Range(0, k).Select(i => Math.Abs(top[i] - exactValues[i]) / Math.Abs(exactValues[i])).ToArray();
+        double exactTrace = exactValues.Sum();
+        var exactTop = eigenvectors.flip(1)[.., TensorIndex.Slice(0, k)];
+        double exactOverlap = Overlap(exactTop, gradient, gradientNormSquared);
+        double absTotal = exactValues.Sum(Math.Abs);
+        return new ExactComparison(exactValues, errors, exactTrace, trace - exactTrace, (trace - exactTrace) / traceStderr,
+                                   exactOverlap, exactValues.Take(k).Sum(Math.Abs) / absTotal,
+                                   exactValues.Where(x => x < 0).Sum(x => -x), asymmetry);
+    }
+}

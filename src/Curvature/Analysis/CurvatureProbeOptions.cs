@@ -1,0 +1,27 @@
+using Curvature.Estimators;
+
+namespace Curvature.Analysis;
+
+/// <summary>What <see cref="CurvatureProbe"/> measures and with how much effort.</summary>
+/// <param name="TopK">Number of top eigenpairs K. Default 10 = the number of classes of Fashion-MNIST/CIFAR-10:
+/// Ghorbani et al. 2019 and Papyan 2020 find (classes − 1) to classes outliers.</param>
+/// <param name="Density">Run SLQ for the spectral density (and the trace, |λ| mass and negative mass).</param>
+/// <param name="Trace">Estimate the trace (from SLQ when the density runs, else Hutch++).</param>
+/// <param name="LanczosSteps">SLQ steps per probe. Default 90 (Ghorbani et al. 2019, §2).</param>
+/// <param name="Probes">SLQ probes / Hutch++ budget unit. Default 10 (Ghorbani et al. 2019, §2).</param>
+/// <param name="Exact">Also materialise the operator and compare every estimate with the dense float64 spectrum
+/// (only up to <see cref="CurvatureProbe.MaxExactParameters"/> parameters).</param>
+/// <param name="Tolerance">Relative residual of the top eigenpairs (‖Hv − λv‖ ≤ tol·‖H‖); default
+/// <see cref="Tolerances.RitzResidualRelative"/>.</param>
+/// <param name="MaxEigenSteps">Cap on Lanczos steps for the top eigenpairs (default: the solver's own).</param>
+/// <param name="Smoothing">Density smoothing convention (default Ghorbani et al.'s).</param>
+public sealed record CurvatureProbeOptions(
+    int TopK = 10,
+    bool Density = true,
+    bool Trace = true,
+    int LanczosSteps = 90,
+    int Probes = 10,
+    bool Exact = false,
+    double Tolerance = Tolerances.RitzResidualRelative,
+    int? MaxEigenSteps = null,
+    DensitySmoothing Smoothing = DensitySmoothing.GhorbaniVariance);
