@@ -16,14 +16,15 @@ public static class CliApp
         var context = new CommandContext(stdout, stderr, args);
         root.Subcommands.Add(LinearCommand.Create(context));
 
-        var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
-        {
-            stderr.WriteLine($"curvature: {parse.Errors[0].Message.TrimEnd('.')} (see 'curvature {FirstVerb(args)}--help')");
-            return ExitCodes.BadInput;
-        }
         try
         {
+            // Parsing runs the option validators, so it sits inside the try as well: nothing escapes as a crash.
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                stderr.WriteLine($"curvature: {parse.Errors[0].Message.TrimEnd('.')} (see 'curvature {FirstVerb(args)}--help')");
+                return ExitCodes.BadInput;
+            }
             return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
         catch (Exception e)
