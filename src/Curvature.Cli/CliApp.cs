@@ -16,14 +16,15 @@ public static class CliApp
         var context = new CommandContext(stdout, stderr, args);
         root.Subcommands.Add(LinearCommand.Create(context));
 
-        var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
-        {
-            stderr.WriteLine($"curvature: {parse.Errors[0].Message.TrimEnd('.')} (see 'curvature {FirstVerb(args)}--help')");
-            return ExitCodes.BadInput;
-        }
         try
         {
+            // Parsing runs the option validators, so it sits inside the try as well: nothing escapes as a crash.
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                stderr.WriteLine($"curvature: {Friendly(parse.Errors[0].Message).TrimEnd('.')} (see 'curvature {FirstVerb(args)}--help')");
+                return ExitCodes.BadInput;
+            }
             return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
         catch (Exception e)
@@ -57,6 +58,17 @@ public static class CliApp
                 return ExitCodes.InternalError;
         }
     }
+
+    /// <summary>The parser names .NET types ("expected type 'System.Nullable`1[System.Int32]'"); say it in words.</summary>
+    internal static string Friendly(string message) => System.Text.RegularExpressions.Regex.Replace(
+        message, @" as expected type '(?:System\.Nullable`1\[)?System\.(\w+)\]?'", m => ": expected " + m.Groups[1].Value switch
+        {
+            "Int32" or "Int64" => "a whole number",
+            "UInt64" or "UInt32" => "a non-negative whole number",
+            "Double" or "Single" => "a number",
+            "Boolean" => "true or false",
+            _ => "a value of type " + m.Groups[1].Value,
+        });
 
     static string FirstVerb(string[] args) => args.Length > 0 && !args[0].StartsWith('-') ? args[0] + " " : "";
 }

@@ -51,7 +51,7 @@ internal static class LinearCommand
             command.Options.Add(o);
         targetClass.Validators.Add(r =>
         {
-            int v = r.GetValueOrDefault<int>();
+            if (!OptionFactory.TryGetValue(r, out int v)) return;
             if (v is < 0 or >= FashionMnist.ClassCount) r.AddError($"--target-class must be a class index 0..{FashionMnist.ClassCount - 1}; got {v}");
         });
 

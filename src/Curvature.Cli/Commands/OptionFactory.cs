@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Numerics;
 
 namespace Curvature.Cli.Commands;
@@ -21,7 +22,7 @@ internal static class OptionFactory
         var option = Create(name, defaultValue, description);
         option.Validators.Add(r =>
         {
-            var value = r.GetValueOrDefault<T>();
+            if (!TryGetValue(r, out T value)) return;
             if (value <= T.Zero || (value is double d && !double.IsFinite(d)))
                 r.AddError($"{name} must be a positive number; got {value}");
         });
@@ -34,7 +35,7 @@ internal static class OptionFactory
         var option = Create(name, defaultValue, description);
         option.Validators.Add(r =>
         {
-            var value = r.GetValueOrDefault<T>();
+            if (!TryGetValue(r, out T value)) return;
             if (value < T.Zero || (value is double d && !double.IsFinite(d)))
                 r.AddError($"{name} must be zero or positive; got {value}");
         });
@@ -47,10 +48,27 @@ internal static class OptionFactory
         var option = Create(name, defaultValue, $"{description} One of: {string.Join(", ", choices)}.");
         option.Validators.Add(r =>
         {
-            var value = r.GetValueOrDefault<string>();
+            if (!TryGetValue(r, out string? value)) return;
             if (!choices.Contains(value, StringComparer.OrdinalIgnoreCase))
                 r.AddError($"{name}: unknown value '{value}'; expected one of {string.Join(", ", choices)}");
         });
         return option;
+    }
+
+    /// <summary>The option's value, or false when the text did not convert (e.g. "abc" for a number): then the
+    /// parser reports the conversion error itself, and a validator must not throw (an exception thrown while
+    /// parsing would escape as a crash instead of one line on stderr).</summary>
+    public static bool TryGetValue<T>(OptionResult result, out T value)
+    {
+        try
+        {
+            value = result.GetValueOrDefault<T>();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = default!;
+            return false;
+        }
     }
 }

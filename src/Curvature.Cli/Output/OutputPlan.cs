@@ -9,13 +9,23 @@ public sealed class OutputPlan
 {
     readonly List<(string Path, byte[] Content)> _files = new();
 
-    /// <summary>Checks that <paramref name="directory"/> exists or can be created, and is writable.</summary>
+    /// <summary>Checks that <paramref name="directory"/> could be created and written — without creating it:
+    /// the nearest existing ancestor must be a writable directory, and no part of the path may be a file — so
+    /// a run that fails later leaves nothing behind.</summary>
     public static void CheckWritableDirectory(string directory, string optionName)
     {
         try
         {
-            Directory.CreateDirectory(directory);
-            string probe = Path.Combine(directory, $".curvature-write-test-{Environment.ProcessId}");
+            string full = Path.GetFullPath(directory);
+            if (File.Exists(full)) throw new IOException("a file with that name exists");
+            string? existing = full;
+            while (existing is not null && !Directory.Exists(existing))
+            {
+                if (File.Exists(existing)) throw new IOException($"{existing} is a file");
+                existing = Path.GetDirectoryName(existing);
+            }
+            if (existing is null) throw new IOException("no part of the path exists");
+            string probe = Path.Combine(existing, $".curvature-write-test-{Environment.ProcessId}-{Guid.NewGuid():N}");
             File.WriteAllBytes(probe, []);
             File.Delete(probe);
         }

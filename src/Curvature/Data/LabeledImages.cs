@@ -2,14 +2,16 @@ using static TorchSharp.torch;
 
 namespace Curvature.Data;
 
-/// <summary>A set of labelled images as tensors: <see cref="Images"/> [n, height·width] in [0, 1] and
-/// <see cref="Labels"/> [n] of int64 class indices. Owns both tensors; dispose it to free them.</summary>
+/// <summary>A set of labelled images as tensors: <see cref="Images"/> [n, …] in [0, 1] holding
+/// <see cref="Channels"/>·<see cref="Height"/>·<see cref="Width"/> values per image, and <see cref="Labels"/> [n]
+/// of int64 class indices. Owns both tensors; dispose it to free them.</summary>
 /// <remarks>A class rather than a record: a <c>with</c> copy of a record would share the tensors, and two
 /// owners would dispose them twice.</remarks>
 public sealed class LabeledImages : IDisposable
 {
-    internal LabeledImages(Tensor images, Tensor labels, int height, int width, string split, string directory)
+    internal LabeledImages(Tensor images, Tensor labels, int height, int width, string split, string directory, int channels = 1)
     {
+        Channels = channels;
         Images = images;
         Labels = labels;
         Height = height;
@@ -18,8 +20,12 @@ public sealed class LabeledImages : IDisposable
         Directory = directory;
     }
 
-    /// <summary>The pixels, one image per row, shape [n, <see cref="Height"/>·<see cref="Width"/>], row-major
-    /// within each image, each stored byte divided by 255.</summary>
+    /// <summary>The pixels, each stored byte divided by 255, in the layout of the source: greyscale sets
+    /// (Fashion-MNIST, <see cref="Channels"/> = 1) are [n, <see cref="Height"/>·<see cref="Width"/>], one image per
+    /// row, row-major; colour sets (CIFAR-10) are [n, <see cref="Channels"/>, <see cref="Height"/>,
+    /// <see cref="Width"/>], channel planes then rows. Both are C-ordered the same way, so
+    /// <c>Images.reshape(n, Channels, Height, Width)</c> gives the convolution layout and
+    /// <c>Images.reshape(n, -1)</c> the flat one for either.</summary>
     public Tensor Images { get; }
 
     /// <summary>The class of each image, shape [n], int64.</summary>
@@ -28,10 +34,13 @@ public sealed class LabeledImages : IDisposable
     /// <summary>The number of examples n.</summary>
     public long Count => Labels.shape[0];
 
-    /// <summary>Image height in pixels (28 for Fashion-MNIST).</summary>
+    /// <summary>Colour channels per image: 1 for greyscale (Fashion-MNIST), 3 for RGB (CIFAR-10).</summary>
+    public int Channels { get; }
+
+    /// <summary>Image height in pixels (28 for Fashion-MNIST, 32 for CIFAR-10).</summary>
     public int Height { get; }
 
-    /// <summary>Image width in pixels (28 for Fashion-MNIST).</summary>
+    /// <summary>Image width in pixels (28 for Fashion-MNIST, 32 for CIFAR-10).</summary>
     public int Width { get; }
 
     /// <summary>The split the examples came from ("train" or "test").</summary>

@@ -36,6 +36,7 @@ public sealed class FashionMnistTests
         Assert.Equal(ScalarType.Int64, data.Labels.dtype);
         Assert.Equal(new long[] { 5 }, data.Labels.shape);
         Assert.Equal((5L, 2, 3, "test", files.Directory), (data.Count, data.Height, data.Width, data.Split, data.Directory));
+        Assert.Equal(1, data.Channels);   // greyscale: the flat [n, H·W] layout is [n, 1, H, W] reshaped
         // Division by 255 is correctly rounded in both torch and C#, so equality is exact.
         Assert.Equal(pixels.Select(p => p / 255.0).ToArray(), data.Images.data<double>().ToArray());
         Assert.Equal(labels.Select(l => (long)l).ToArray(), data.Labels.data<long>().ToArray());
