@@ -15,6 +15,7 @@ public static class CliApp
         var root = new RootCommand("Curvature: Hessian spectra of loss surfaces, proven against exact answers.");
         var context = new CommandContext(stdout, stderr, args);
         root.Subcommands.Add(LinearCommand.Create(context));
+        root.Subcommands.Add(HessianCommand.Create(context));
 
         try
         {

@@ -28,13 +28,16 @@ public static class Json
     /// <summary>Serializes a record.</summary>
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
 
-    /// <summary>A run record: <c>kind</c> and <c>run</c> (how it was run) first, then the result's own fields
-    /// at the top level, so readers find e.g. <c>lambda_max</c> without knowing the envelope.</summary>
-    public static string Record<T>(string kind, RunInfo run, T result)
+    /// <summary>A run record: <c>kind</c> and <c>run</c> (how it was run) first, then any named extras (e.g. the
+    /// config), then the result's own fields at the top level, so readers find e.g. <c>lambda_max</c> without
+    /// knowing the envelope.</summary>
+    public static string Record<T>(string kind, RunInfo run, T result, params (string Name, object? Value)[] extras)
     {
         var node = JsonSerializer.SerializeToNode(result, Options)!.AsObject();
         node.Insert(0, "kind", kind);
         node.Insert(1, "run", JsonSerializer.SerializeToNode(run, Options));
+        for (int i = 0; i < extras.Length; i++)
+            node.Insert(2 + i, extras[i].Name, JsonSerializer.SerializeToNode(extras[i].Value, Options));
         return node.ToJsonString(Options);
     }
 

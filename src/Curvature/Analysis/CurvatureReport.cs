@@ -12,16 +12,16 @@ namespace Curvature.Analysis;
 /// <param name="TopEigenvalues">λ₁ ≥ … ≥ λ_K.</param>
 /// <param name="Residuals">‖Hvᵢ − λᵢvᵢ‖ of each pair.</param>
 /// <param name="Converged">Whether each pair met the tolerance.</param>
-/// <param name="Lambda1OverLambdaK">λ₁/λ_K (NaN when λ_K ≤ 0).</param>
-/// <param name="GradientOverlapTopK">f_K = ‖P_K g‖²/‖g‖² for the full-batch gradient (Gur-Ari et al. 2018;
+/// <param name="Lambda1OverLambdak">λ₁/λ_K (NaN when λ_K ≤ 0).</param>
+/// <param name="GradientOverlapTopk">f_K = ‖P_K g‖²/‖g‖² for the full-batch gradient (Gur-Ari et al. 2018;
 /// Ghorbani et al. 2019, §3).</param>
-/// <param name="GradientOverlapTopKMiniBatch">Mean of f_K over the partition's mini-batch gradients.</param>
-/// <param name="GradientOverlapTopKMiniBatchStderr">Its standard error across batches (NaN for one batch).</param>
+/// <param name="GradientOverlapTopkMiniBatch">Mean of f_K over the partition's mini-batch gradients.</param>
+/// <param name="GradientOverlapTopkMiniBatchStderr">Its standard error across batches (NaN for one batch).</param>
 /// <param name="GradientCurvature">gᵀHg/‖g‖², the curvature along the gradient.</param>
 /// <param name="Trace">tr(H) estimate (NaN if not computed).</param>
 /// <param name="TraceStderr">Its standard error.</param>
 /// <param name="TraceMethod">How the trace was estimated.</param>
-/// <param name="AbsMassTopKShare">Σ_{i≤K}|λᵢ| / Σᵢ|λᵢ| (denominator from SLQ with f = |x|).</param>
+/// <param name="AbsMassTopkShare">Σ_{i≤K}|λᵢ| / Σᵢ|λᵢ| (denominator from SLQ with f = |x|).</param>
 /// <param name="NegativeMass">Σ_{λ&lt;0}|λ| by SLQ.</param>
 /// <param name="NegativeMassShare">Σ_{λ&lt;0}|λ| / Σ|λ| by SLQ.</param>
 /// <param name="Density">The smoothed SLQ density (log scale), or null.</param>
@@ -40,15 +40,15 @@ public sealed record CurvatureReport(
     double[] TopEigenvalues,
     double[] Residuals,
     bool[] Converged,
-    double Lambda1OverLambdaK,
-    double GradientOverlapTopK,
-    double GradientOverlapTopKMiniBatch,
-    double GradientOverlapTopKMiniBatchStderr,
+    double Lambda1OverLambdak,
+    double GradientOverlapTopk,
+    double GradientOverlapTopkMiniBatch,
+    double GradientOverlapTopkMiniBatchStderr,
     double GradientCurvature,
     double Trace,
     double TraceStderr,
     string TraceMethod,
-    double AbsMassTopKShare,
+    double AbsMassTopkShare,
     double NegativeMass,
     double NegativeMassShare,
     SpectralDensity? Density,
@@ -57,7 +57,12 @@ public sealed record CurvatureReport(
     double[][]? SlqWeights,
     ExactComparison? Exact,
     long HvpCount,
-    double WallSeconds);
+    double WallSeconds)
+{
+    /// <summary>With exact mode, all eigenvalues of the dense matrix (descending), else null — repeated at the top
+    /// level of the record for readers that look for it there.</summary>
+    public double[]? ExactEigenvalues => Exact?.ExactEigenvalues;
+}
 
 /// <summary>Estimates against the dense float64 eigendecomposition of the materialised (symmetrised) operator.</summary>
 /// <param name="ExactEigenvalues">All n eigenvalues, descending.</param>
@@ -65,8 +70,8 @@ public sealed record CurvatureReport(
 /// <param name="ExactTrace">Σλ.</param>
 /// <param name="TraceError">Estimate − exact.</param>
 /// <param name="TraceErrorInStderrs">(estimate − exact)/SE.</param>
-/// <param name="ExactGradientOverlapTopK">f_K with the exact top-K eigenvectors.</param>
-/// <param name="ExactAbsMassTopKShare">Σ_{i≤K}|λᵢ| / Σ|λᵢ| exactly.</param>
+/// <param name="ExactGradientOverlapTopk">f_K with the exact top-K eigenvectors.</param>
+/// <param name="ExactAbsMassTopkShare">Σ_{i≤K}|λᵢ| / Σ|λᵢ| exactly.</param>
 /// <param name="ExactNegativeMass">Σ_{λ&lt;0}|λ| exactly.</param>
 /// <param name="Asymmetry">max|A − Aᵀ| / max|A| of the materialised matrix before symmetrising (round-off).</param>
 public sealed record ExactComparison(
@@ -75,8 +80,8 @@ public sealed record ExactComparison(
     double ExactTrace,
     double TraceError,
     double TraceErrorInStderrs,
-    double ExactGradientOverlapTopK,
-    double ExactAbsMassTopKShare,
+    double ExactGradientOverlapTopk,
+    double ExactAbsMassTopkShare,
     double ExactNegativeMass,
     double Asymmetry);
 

@@ -4,12 +4,12 @@ namespace Curvature.Estimators;
 /// a log scale the density of u = ln(|λ| + ε) (the near-zero bulk of a Hessian spans decades, which a
 /// linear grid cannot show — Papyan 2020, App. C.7).</summary>
 /// <param name="Grid">Grid points: λ (linear) or u = ln(|λ| + ε) (log scale).</param>
-/// <param name="Density">φ at each grid point, per unit of the grid variable.</param>
+/// <param name="Values">φ at each grid point, per unit of the grid variable.</param>
 /// <param name="Sigma">The Gaussian width used, in grid units.</param>
 /// <param name="Smoothing">The convention that chose σ.</param>
 /// <param name="LogScale">Whether the grid is ln(|λ| + ε).</param>
 /// <param name="Epsilon">ε of the log scale (0 on a linear grid).</param>
-public sealed record SpectralDensity(double[] Grid, double[] Density, double Sigma, DensitySmoothing Smoothing, bool LogScale, double Epsilon)
+public sealed record SpectralDensity(double[] Grid, double[] Values, double Sigma, DensitySmoothing Smoothing, bool LogScale, double Epsilon)
 {
     /// <summary>Default grid size: 1024 points (curvlinops' default; plenty for a plot).</summary>
     public const int DefaultPoints = 1024;
@@ -91,7 +91,7 @@ public sealed record SpectralDensity(double[] Grid, double[] Density, double Sig
     public double Integral()
     {
         double s = 0;
-        for (int g = 1; g < Grid.Length; g++) s += 0.5 * (Density[g] + Density[g - 1]) * (Grid[g] - Grid[g - 1]);
+        for (int g = 1; g < Grid.Length; g++) s += 0.5 * (Values[g] + Values[g - 1]) * (Grid[g] - Grid[g - 1]);
         return s;
     }
 }

@@ -39,9 +39,9 @@ public sealed class CurvatureProbeTests
             Assert.All(exact.TopRelativeErrors, e => Assert.True(e <= 1e-8, $"top-10 relative error {e:G3}"));
             Assert.True(Math.Abs(exact.TraceErrorInStderrs) <= 3, $"SLQ trace off by {exact.TraceErrorInStderrs:F2} SE");
             Assert.True(exact.Asymmetry < 1e-10, $"materialised Hessian asymmetry {exact.Asymmetry:G3}");
-            Assert.Equal(exact.ExactGradientOverlapTopK, report.GradientOverlapTopK, 6);
-            Assert.Equal(report.TopEigenvalues[0] / report.TopEigenvalues[9], report.Lambda1OverLambdaK, 12);
-            Assert.InRange(report.GradientOverlapTopK, 0, 1 + 1e-12);
+            Assert.Equal(exact.ExactGradientOverlapTopk, report.GradientOverlapTopk, 6);
+            Assert.Equal(report.TopEigenvalues[0] / report.TopEigenvalues[9], report.Lambda1OverLambdak, 12);
+            Assert.InRange(report.GradientOverlapTopk, 0, 1 + 1e-12);
             Assert.True(report.HvpCount > 0);
         }
     }

@@ -106,7 +106,7 @@ public sealed class SlqTests
         {
             double t = density.Grid[g], dt = t - density.Grid[g - 1];
             double exact = Spectrum.Average(lambda => Gaussian(t, lambda, density.Sigma));
-            l1 += Math.Abs(density.Density[g] - exact) * dt;
+            l1 += Math.Abs(density.Values[g] - exact) * dt;
         }
         Assert.True(l1 < 0.15, $"L1 distance {l1:G3} with σ = {density.Sigma:G3}");
         Assert.Equal(1.0, density.Integral(), 2);
