@@ -33,8 +33,9 @@ public sealed class CenteredNorm : nn.Module<Tensor, Tensor>
         if (dtype is not (ScalarType.Float32 or ScalarType.Float64))
             throw new ArgumentException($"CenteredNorm supports float32 and float64; got {dtype}", nameof(dtype));
         Features = features;
-        running_mean = zeros(features, dtype: dtype);
-        num_batches_tracked = tensor(0L);
+        // Module state must outlive any dispose scope the constructor runs in.
+        running_mean = zeros(features, dtype: dtype).DetachFromDisposeScope();
+        num_batches_tracked = tensor(0L).DetachFromDisposeScope();
         register_buffer(nameof(running_mean), running_mean);
         register_buffer(nameof(num_batches_tracked), num_batches_tracked);
     }

@@ -126,6 +126,9 @@ public sealed record CnnSpec(int InputChannels, int Height, int Width,
     public Sequential Build(ScalarType dtype, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(generator);
+        // Frees the temporaries TorchSharp's constructors leave behind (Conv2d leaves one); module parameters and
+        // buffers are never owned by a dispose scope, so the model survives it.
+        using var scope = NewDisposeScope();
         var maps = FeatureMaps();
         ZooLayers.CheckDtype(dtype);
         var layers = new List<nn.Module<Tensor, Tensor>>();

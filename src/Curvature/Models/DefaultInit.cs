@@ -9,8 +9,9 @@ namespace Curvature.Models;
 /// generator because TorchSharp 0.107's <c>init.kaiming_uniform_</c> takes none: weight ~ kaiming_uniform(a = √5),
 /// i.e. U(−b, b) with b = gain·√(3/fan_in), gain = √(2/(1 + a²)) (He et al. 2015, "Delving deep into rectifiers", §2.2, with PyTorch's
 /// leaky-ReLU gain), which is b = 1/√fan_in; bias ~ U(−1/√fan_in, 1/√fan_in). fan_in = in_features for a Linear
-/// and in_channels·k_h·k_w for a Conv2d. Normalisation layers keep their deterministic defaults (weight 1, bias 0,
-/// running mean 0, running variance 1).
+/// and in_channels·k_h·k_w for a Conv2d. Normalisation layers get PyTorch's deterministic defaults: weight 1, bias 0,
+/// running mean 0, running variance 1, num_batches_tracked 0 — set here explicitly because TorchSharp 0.107's GroupNorm
+/// leaves its affine parameters uninitialised when constructed with a dtype.
 /// </summary>
 /// <remarks>Values are drawn in float64 and rounded into the module's dtype, so one seed gives the same network
 /// in float32 and float64 up to rounding. Modules are visited in registration order, each weight then its bias.
@@ -29,6 +30,7 @@ internal static class DefaultInit
         using var noGrad = no_grad();
         foreach (var module in model.modules())
         {
+            ResetNorm(module);
             var (weight, bias) = module switch
             {
                 Linear linear => (linear.weight, linear.bias),
@@ -45,6 +47,29 @@ internal static class DefaultInit
         }
     }
 
+    private static void ResetNorm(nn.Module module)
+    {
+        switch (module)
+        {
+            case BatchNorm batch:
+                batch.weight?.fill_(1);
+                batch.bias?.zero_();
+                batch.running_mean?.zero_();
+                batch.running_var?.fill_(1);
+                batch.num_batches_tracked?.zero_();
+                break;
+            case GroupNorm group:
+                group.weight?.fill_(1);
+                group.bias?.zero_();
+                break;
+            case LayerNorm layer:
+                layer.weight?.fill_(1);
+                layer.bias?.zero_();
+                break;
+        }
+    }
+
+    // Tensor.uniform_, not nn.init.uniform_: the latter ignores its generator argument in TorchSharp 0.107.
     private static Tensor Draw(long[] shape, double bound, Generator generator) =>
-        nn.init.uniform_(empty(shape, dtype: ScalarType.Float64), -bound, bound, generator);
+        empty(shape, dtype: ScalarType.Float64).uniform_(-bound, bound, generator);
 }

@@ -78,6 +78,9 @@ public sealed record MlpSpec(int Inputs, IReadOnlyList<int> Hidden, int Classes,
     public Sequential Build(ScalarType dtype, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(generator);
+        // Frees the temporaries TorchSharp's constructors leave behind (Conv2d leaves one); module parameters and
+        // buffers are never owned by a dispose scope, so the model survives it.
+        using var scope = NewDisposeScope();
         Validate();
         ZooLayers.CheckDtype(dtype);
         var layers = new List<nn.Module<Tensor, Tensor>> { nn.Flatten() };

@@ -101,6 +101,9 @@ public sealed record ResNetSpec(int Depth, int Classes, NormKind Norm = NormKind
     public nn.Module<Tensor, Tensor> Build(ScalarType dtype, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(generator);
+        // Frees the temporaries TorchSharp's constructors leave behind (Conv2d leaves one); module parameters and
+        // buffers are never owned by a dispose scope, so the model survives it.
+        using var scope = NewDisposeScope();
         Validate();
         ZooLayers.CheckDtype(dtype);
         var model = new CifarResNet(this, dtype);

@@ -27,7 +27,7 @@ internal static class ZooLayers
         NormKind.None => null,
         NormKind.Batch => WithIntegerCounter(nn.BatchNorm1d(features, dtype: dtype)),
         NormKind.Layer => nn.LayerNorm(features, dtype: dtype),
-        NormKind.Group => nn.GroupNorm(GroupNormRule.Groups(features, maxGroups), features, dtype: dtype),
+        NormKind.Group => new FeatureGroupNorm(GroupNormRule.Groups(features, maxGroups), features, dtype),
         NormKind.Centered => new CenteredNorm(features, dtype),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown norm"),
     };
@@ -50,7 +50,7 @@ internal static class ZooLayers
     {
         var old = norm.num_batches_tracked;
         if (old is not null && old.dtype == ScalarType.Int64) return norm;
-        norm.num_batches_tracked = tensor(0L);
+        norm.num_batches_tracked = tensor(0L).DetachFromDisposeScope();
         old?.Dispose();
         return norm;
     }
