@@ -1,4 +1,5 @@
 using System.Collections;
+using System.IO.Compression;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -93,7 +94,13 @@ public static class Checkpoint
         try
         {
             using var stream = File.OpenRead(path);
+            CheckZipArchive(path, stream);
+            stream.Position = 0;
             table = PyTorchUnpickler.UnpickleStateDict(stream, leaveOpen: true, skipTensorRead: false);
+        }
+        catch (CheckpointException)
+        {
+            throw;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -109,6 +116,29 @@ public static class Checkpoint
             tensors.Add(key, tensor);
         }
         return tensors;
+    }
+
+    /// <summary>torch.save (PyTorch ≥ 1.6) writes a zip archive holding …/data.pkl; checking that first gives a
+    /// plain message for an empty, foreign or truncated file instead of the unpickler's.</summary>
+    private static void CheckZipArchive(string path, Stream stream)
+    {
+        const string prefix = "not a PyTorch checkpoint";
+        if (stream.Length == 0) throw new CheckpointException(path, null, $"{path}: {prefix} (the file is empty)");
+        Span<byte> signature = stackalloc byte[4];
+        if (stream.ReadAtLeast(signature, 4, throwOnEndOfStream: false) < 4 || !signature.SequenceEqual("PK\u0003\u0004"u8))
+            throw new CheckpointException(path, null,
+                $"{path}: {prefix} (not a zip archive; the legacy format of torch.save(..., _use_new_zipfile_serialization=False) is not read)");
+        stream.Position = 0;
+        try
+        {
+            using var archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+            if (!archive.Entries.Any(e => e.FullName.EndsWith("data.pkl", StringComparison.Ordinal)))
+                throw new CheckpointException(path, null, $"{path}: {prefix} (a zip archive without data.pkl)");
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CheckpointException(path, $"{path}: {prefix} (truncated or corrupt zip archive: {SafetensorsHeader.FirstLine(e.Message)})", e);
+        }
     }
 
     private static Dictionary<string, Tensor> ReadSafetensors(string path)

@@ -68,7 +68,7 @@ internal static class SafetensorsHeader
         long expected = count <= dataLength / elementSize ? count * elementSize : long.MaxValue;
         if (offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataLength || offsets[1] - offsets[0] != expected)
             throw Bad(path,
-                $"entry '{key}' ({dtype} [{string.Join(", ", shape)}]) needs bytes {offsets[0]}..{offsets[1]} but the file holds {dataLength} data bytes (truncated?)");
+                $"entry '{key}' ({StateDictCheck.Name(dtype)} [{string.Join(", ", shape)}]) needs bytes {offsets[0]}..{offsets[1]} but the file holds {dataLength} data bytes (truncated?)");
         return new TensorEntry(shape, dtype);
     }
 
