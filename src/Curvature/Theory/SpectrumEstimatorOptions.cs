@@ -1,0 +1,61 @@
+using Curvature.Estimators;
+
+namespace Curvature.Theory;
+
+/// <summary>
+/// Settings of the estimator path of <see cref="EstimatedSpectrum"/> (used by the linear-neuron lab when
+/// min(p, N) exceeds the dense limit): k extreme eigenpairs at each end by Lanczos with full
+/// reorthogonalization (<see cref="TopEigenpairs"/>) and a stochastic-Lanczos-quadrature density and trace
+/// (<see cref="StochasticLanczosQuadrature"/>).
+/// </summary>
+public sealed record SpectrumEstimatorOptions
+{
+    /// <summary>Default k = 10 eigenpairs at each end: enough to see the outlier and the top of the bulk, and
+    /// to step past the zero eigenvalue (one copy per Krylov space) to the smallest non-zero one.</summary>
+    public const int DefaultExtremeCount = 10;
+
+    /// <summary>
+    /// Default residual tolerance ‖Rv − θv‖ ≤ 1e-10·‖R‖ for every extreme Ritz pair. For a symmetric matrix
+    /// |θ − λ| ≤ min(‖r‖, ‖r‖²/gap) (Kato–Temple inequality; Parlett, The Symmetric Eigenvalue
+    /// Problem, 1998), so λmin is then accurate to far below 1e-8
+    /// relative unless κ exceeds ~10⁴ with a gap below 1e-4·λmin; 1e-10 is still four decades above the
+    /// float64 residual floor (~√m·ε·‖R‖ with full reorthogonalization). Tighter than
+    /// <see cref="Tolerances.RitzResidualRelative"/> because the smallest eigenvalue is ~κ times below ‖R‖.
+    /// </summary>
+    public const double DefaultResidualTolerance = 1e-10;
+
+    /// <summary>Default cap of 1000 Lanczos steps per end: the soft lower edge of a Marchenko–Pastur bulk
+    /// (eigenvalue spacing ∝ N^{−2/3}) needs a few hundred steps at N in the thousands (measured by us on
+    /// N = 6000, p = 8000); the basis is then 1000·N float64 (48 MB at N = 6000).</summary>
+    public const int DefaultMaxSteps = 1000;
+
+    /// <summary>k, the number of eigenpairs computed at each end of the spectrum.</summary>
+    public int ExtremeCount { get; init; } = DefaultExtremeCount;
+
+    /// <summary>Residual tolerance relative to ‖R‖ (Lanczos' running estimate of it).</summary>
+    public double ResidualTolerance { get; init; } = DefaultResidualTolerance;
+
+    /// <summary>Largest number of Lanczos steps per end.</summary>
+    public int MaxSteps { get; init; } = DefaultMaxSteps;
+
+    /// <summary>SLQ probes and steps; default 10 Rademacher probes of 90 steps with full reorthogonalization
+    /// (Ghorbani, Krishnan &amp; Xiao 2019, §2).</summary>
+    public SlqOptions Slq { get; init; } = new();
+
+    /// <summary>Seed of the torch.Generator that draws the Lanczos start vectors and SLQ probes. When null the
+    /// lab derives it from the synthetic data's seed (0 for given data).</summary>
+    public ulong? Seed { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
+    public void Validate()
+    {
+        if (ExtremeCount < 1) throw new ArgumentException($"the number of extreme eigenpairs must be at least 1; got {ExtremeCount}");
+        if (!(ResidualTolerance > 0 && ResidualTolerance < 1))
+            throw new ArgumentException($"the Lanczos residual tolerance must lie in (0, 1); got {ResidualTolerance}");
+        if (MaxSteps < ExtremeCount)
+            throw new ArgumentException($"the Lanczos step cap ({MaxSteps}) must be at least the number of eigenpairs ({ExtremeCount})");
+        ArgumentNullException.ThrowIfNull(Slq);
+        if (Slq.Probes < 2) throw new ArgumentException($"SLQ needs at least 2 probes for a standard error; got {Slq.Probes}");
+        if (Slq.Steps < 1) throw new ArgumentException($"SLQ needs at least 1 Lanczos step per probe; got {Slq.Steps}");
+    }
+}
