@@ -9,8 +9,10 @@ namespace Curvature.Theory;
 /// The spectrum summary of R = (1/p)XᵀX from products R·v = (1/p)Xᵀ(Xv) alone (<see cref="CovarianceOperator"/>,
 /// 2pN flops each), for sizes where the dense eigendecomposition of <see cref="ExactSpectrum"/> is too costly:
 /// <list type="bullet">
-/// <item><description>λmax and the smallest eigenvalues: the k largest and k smallest Ritz pairs of Lanczos with
-/// full reorthogonalization (<see cref="TopEigenpairs"/>), each to residual ≤ tol·‖R‖.</description></item>
+/// <item><description>λmax and the smallest eigenvalues: the k largest and k + z' smallest Ritz pairs of Lanczos
+/// with full reorthogonalization (<see cref="TopEigenpairs"/>), each to residual ≤ tol·‖R‖, on the smaller of R
+/// and the Gram operator (1/p)XXᵀ (same non-zero eigenvalues; z' = that operator's structural zero count, so k
+/// non-zero Ritz values remain even if several copies of 0 appear).</description></item>
 /// <item><description>Zero eigenvalues: from the structural rank, N − min(p − c, N − z), where c = 1 for centred
 /// data (the rows sum to zero) and z counts null columns (diagonal entry R_ii ≤ the zero threshold, e.g. a
 /// constant input after centring) — exact for data in general position, which Gaussian inputs are with
@@ -44,18 +46,32 @@ public static class EstimatedSpectrum
         using var scope = NewDisposeScope();
         long p = x.shape[0], n = x.shape[1];
         using var op = new CovarianceOperator(x);
-        int kTop = (int)Math.Min(options.ExtremeCount, n);
-        int kBottom = (int)Math.Min(options.ExtremeCount, n - kTop);
-        int maxSteps = (int)Math.Min(options.MaxSteps, n);
-        using var top = TopEigenpairs.Compute(op, kTop, EigenvalueOrder.LargestAlgebraic, generator, options.ResidualTolerance, maxSteps);
-        using var bottom = kBottom > 0
-            ? TopEigenpairs.Compute(op, kBottom, EigenvalueOrder.SmallestAlgebraic, generator, options.ResidualTolerance, maxSteps)
-            : null;
-        double[] largest = top.Values, smallest = bottom?.Values ?? [];
-        double lambdaMax = largest[0];
+        // Extremes on the smaller side: for p < N the Gram matrix G = (1/p)XXᵀ (p×p) has R's non-zero eigenvalues
+        // without R's N − p structural zeros, so the smallest Ritz values are not crowded out by copies of 0
+        // (a Krylov space holds one copy, but each restart after an exhausted space brings another).
+        bool gram = p < n;
+        using var transposed = gram ? new CovarianceOperator(x.T) : null;
+        ILinearOperator side = gram ? transposed!.Scale((double)n / p) : op;
+        long sideSize = side.Size;
+
+        var diagonal = x.square().sum([0L]).div_(p);
+        int kTop = (int)Math.Min(options.ExtremeCount, sideSize);
+        int maxSteps = (int)Math.Min(options.MaxSteps, sideSize);
+        using var top = TopEigenpairs.Compute(side, kTop, EigenvalueOrder.LargestAlgebraic, generator, options.ResidualTolerance, maxSteps);
+        double lambdaMax = top.Values[0];
         if (!(lambdaMax > 0))
             throw new ArgumentException($"λmax = {lambdaMax:G6}: R is zero (every input is zero), so it has no curvature to analyse");
         double threshold = Tolerances.ZeroEigenvalueRelative * lambdaMax;
+
+        long nullColumns = diagonal.le(threshold).sum().item<long>();
+        long rank = Math.Max(Math.Min(p - (centred ? 1 : 0), n - nullColumns), 0);
+        // Ask for as many more as the side has structural zeros, so k non-zero ones remain even if every copy shows.
+        long sideZeros = sideSize - rank;
+        int kBottom = (int)Math.Min(options.ExtremeCount + sideZeros, sideSize - kTop);
+        using var bottom = kBottom > 0
+            ? TopEigenpairs.Compute(side, kBottom, EigenvalueOrder.SmallestAlgebraic, generator, options.ResidualTolerance, Math.Max(maxSteps, kBottom))
+            : null;
+        double[] largest = top.Values, smallest = bottom?.Values ?? [];
         var listed = largest.Concat(smallest).OrderByDescending(v => v).ToArray();
         if (listed[^1] < -threshold)
             throw new ArgumentException($"R is not positive semi-definite: smallest Ritz value {listed[^1]:G6} against λmax {lambdaMax:G6}");
@@ -64,13 +80,10 @@ public static class EstimatedSpectrum
             throw new ArgumentException("every computed eigenvalue except λmax is numerically zero; raise the number of extreme eigenpairs");
         double lambdaMin = nonZero.Min();
 
-        var diagonal = x.square().sum([0L]).div_(p);
-        long nullColumns = diagonal.le(threshold).sum().item<long>();
-        long rank = Math.Min(p - (centred ? 1 : 0), n - nullColumns);
-        int structural = (int)(n - Math.Max(rank, 0));
-        int zeroRitz = listed.Count(v => Math.Abs(v) <= threshold);
+        int structural = (int)(n - rank);
+        int zeroRitz = listed.Count(v => Math.Abs(v) <= threshold) + (int)(gram ? n - p : 0);
         int zeros = Math.Max(structural, zeroRitz);
-        string zeroBasis = $"structural rank min(p{(centred ? " − 1" : "")}, N − {nullColumns} null columns) = {Math.Max(rank, 0)} (data in general position)"
+        string zeroBasis = $"structural rank min(p{(centred ? " − 1" : "")}, N − {nullColumns} null columns) = {rank} (data in general position)"
                          + (zeroRitz > structural ? $"; raised to the {zeroRitz} numerically-zero Ritz values found" : "");
 
         double exactTrace = x.square().sum().item<double>() / p;
@@ -81,7 +94,7 @@ public static class EstimatedSpectrum
         bool converged = top.AllConverged && (bottom?.AllConverged ?? true);
         var residuals = top.Residuals.Concat(bottom?.Residuals ?? []).ToArray();
         int products = top.Products + (bottom?.Products ?? 0);
-        string method = $"Lanczos with full reorthogonalization: {kTop} largest and {kBottom} smallest Ritz pairs, residual ≤ {options.ResidualTolerance:G2}·‖R‖ "
+        string method = $"Lanczos with full reorthogonalization on {(gram ? $"the {p}×{p} Gram operator (1/p)XXᵀ" : $"R ({n}×{n})")}: {kTop} largest and {kBottom} smallest Ritz pairs, residual ≤ {options.ResidualTolerance:G2}·‖R‖ "
                       + (converged ? "(all converged" : $"(NOT all converged: largest residual {residuals.Max():G3}") + $", {products} products with R through X); "
                       + $"zero count from the {zeroBasis}; density and trace by SLQ ({slqOptions.Probes} {slqOptions.Distribution.ToString().ToLowerInvariant()} probes × {slq.Steps.Max()} steps, "
                       + "papyan-kappa smoothing on ln(λ + ε)); only these eigenvalues are listed";
