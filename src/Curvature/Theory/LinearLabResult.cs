@@ -37,8 +37,9 @@ public sealed record LinearLabConfig(
     /// <summary>The dense limit in force.</summary>
     public int MaxDenseDimension { get; init; } = ExactSpectrum.MaxDenseDimension;
 
-    /// <summary>Seed of the estimators' generator (each mode draws from its own generator seeded with
-    /// 4·seed + mode index); null on the dense path, which uses no randomness.</summary>
+    /// <summary>Seed of the estimators' generators (each mode draws from its own generator, seeded with a
+    /// SplitMix64 mix of this seed and the mode so its stream is unrelated to the data's); null on the dense path,
+    /// which uses no randomness.</summary>
     public ulong? EstimatorSeed { get; init; }
 }
 

@@ -83,15 +83,15 @@ public static class LinearNeuronLab
     /// One mode on the estimator path (min(p, N) above the dense limit): <see cref="EstimatedSpectrum"/> for the
     /// spectrum (Lanczos extremes, structural zero count, SLQ density and trace) and gradient descent through X
     /// measured against the slowest-mode bound; the per-mode decay check is not done (no eigenvectors) and the
-    /// result says so. Each mode draws from its own generator, seeded 4·seed + mode, so a mode's numbers do not
-    /// depend on which mode was requested first.
+    /// result says so. Each mode draws from its own generator (<see cref="EstimatorSeed"/>), so a mode's numbers
+    /// do not depend on which mode was requested first.
     /// </summary>
     static PreprocessingReport RunModeEstimated(Preprocessing mode, Tensor x, Tensor y, SyntheticGaussianConfig? synthetic,
                                                 LinearLabOptions options, GradientDescentOptions dynamicsOptions, ulong seed, string limit)
     {
         using var scope = NewDisposeScope();
         var processed = InputPreprocessor.Apply(x, mode);
-        using var generator = new Generator(unchecked(4 * seed + (ulong)mode));
+        using var generator = new Generator(EstimatorSeed(seed, mode));
         var spectrum = EstimatedSpectrum.ComputeValidated(processed, centred: mode != Preprocessing.None, options.Estimators, generator);
         spectrum = spectrum with { Method = $"estimated ({limit}): {spectrum.Method}" };
         var rates = LearningRates.FromSpectrum(spectrum);
@@ -112,6 +112,26 @@ public static class LinearNeuronLab
         var mp = Predict(mode, processed, synthetic);
         var dynamics = GradientDescentDynamics.Run(processed, y, eigen, options);
         return PreprocessingReport.From(mode, spectrum, mp, rates, dynamics);
+    }
+
+    /// <summary>
+    /// The generator seed of one mode's estimators: SplitMix64(SplitMix64(seed) + mode) (Steele, Lea &amp; Flood 2014).
+    /// Mixing matters: the synthetic data are drawn from a generator seeded with the data seed, and probes drawn
+    /// from the same stream correlate with the data (a Rademacher probe built from the uniforms behind the first
+    /// sample's entries is nearly sign(x₁), so vᵀRv picks up (1/p)(Σ|x₁ᵢ|)²) — measured: a 10 % bias, 20 standard
+    /// errors, of the SLQ trace at N = 2000 when the seeds coincided.
+    /// </summary>
+    internal static ulong EstimatorSeed(ulong seed, Preprocessing mode) => SplitMix64(unchecked(SplitMix64(seed) + (ulong)mode));
+
+    static ulong SplitMix64(ulong x)
+    {
+        unchecked
+        {
+            ulong z = x + 0x9E3779B97F4A7C15UL;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return z ^ (z >> 31);
+        }
     }
 
     static MarchenkoPasturPrediction Predict(Preprocessing mode, Tensor processed, SyntheticGaussianConfig? synthetic)
