@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Curvature.Data;
 using Curvature.Estimators;
+using Curvature.Reporting.Linear;
 using Curvature.Tests.Support;
 using Curvature.Theory;
 using static TorchSharp.torch;
@@ -140,6 +141,13 @@ public class LinearLabEstimatorPathTests
         Assert.Equal(3, root.GetProperty("preprocessing").GetArrayLength());
         Assert.Equal(10 + 10, result.Eigenvalues.Length); // k largest and k smallest, descending
         Assert.True(result.Eigenvalues.Zip(result.Eigenvalues.Skip(1)).All(t => t.First >= t.Second));
+
+        // Figures: the SLQ density per mode instead of a histogram, the loss curves, no per-mode decay figure.
+        var figures = LinearLabFigures.Build(result);
+        Assert.Equal(["spectrum-center", "spectrum-none", "spectrum-standardize", "gd-loss"], figures.Select(f => f.Name).ToArray());
+        Assert.All(figures, f => Assert.True(f.Png.Length > 0 && f.Svg.Length > 0));
+        Assert.Contains("stochastic Lanczos quadrature", figures[0].Caption);
+        Assert.Contains("SLQ density", figures[0].Svg);
     }
 
     [Fact]
