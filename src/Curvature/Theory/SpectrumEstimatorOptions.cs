@@ -24,9 +24,10 @@ public sealed record SpectrumEstimatorOptions
     /// </summary>
     public const double DefaultResidualTolerance = Tolerances.RitzResidualRelative;
 
-    /// <summary>Default cap of 1000 Lanczos steps per end: the soft lower edge of a Marchenko–Pastur bulk
-    /// (eigenvalue spacing ∝ N^{−2/3}) needs a few hundred steps at N in the thousands (measured by us on
-    /// N = 6000, p = 8000); the basis is then 1000·N float64 (48 MB at N = 6000).</summary>
+    /// <summary>Default cap of 1000 Lanczos steps per end; the basis is then 1000·N float64 (48 MB at N = 6000).
+    /// Measured by us on synthetic N = 6000, p = 8000 (m = 0.5, v = 1): the 10 largest converge to 1e-8·‖R‖ in
+    /// ≈ 350 steps, while at the soft lower edge of the Marchenko–Pastur bulk (spacing ∝ N^{−2/3}) the 10
+    /// smallest reach only 1e-5…4e-5 absolute residual in 1000 steps — reported as not converged, never hidden.</summary>
     public const int DefaultMaxSteps = 1000;
 
     /// <summary>k, the number of eigenpairs computed at each end of the spectrum.</summary>
