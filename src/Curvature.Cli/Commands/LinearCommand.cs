@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace Curvature.Cli.Commands;
 
 /// <summary><c>curvature linear</c>: the linear-neuron lab — exact spectrum of the input second-moment
-/// matrix, Marchenko–Pastur theory, learning-rate bounds and gradient-descent dynamics for every
+/// matrix (estimated by Lanczos and SLQ above <c>--dense-limit</c>), Marchenko–Pastur theory, learning-rate bounds and gradient-descent dynamics for every
 /// preprocessing mode (LeCun, Kanter &amp; Solla 1991; Efficient BackProp 1998, §4.3, §5).</summary>
 internal static class LinearCommand
 {
@@ -43,11 +43,13 @@ internal static class LinearCommand
         var dataset = OptionFactory.Choice("--dataset", "synthetic", "Input data.", "synthetic", "fashion-mnist");
         var data = OptionFactory.OptionalText("--data", "Directory with the Fashion-MNIST files (default: the embedded test split); the train split is used when present.");
         var targetClass = OptionFactory.Create("--target-class", 0, "Fashion-MNIST: the class the neuron regresses (target 1 for it, 0 otherwise).");
+        var denseLimit = OptionFactory.Positive("--dense-limit", ExactSpectrum.MaxDenseDimension,
+            $"Largest min(p, N) whose spectrum is computed densely (at most {ExactSpectrum.MaxDenseDimension}); above it Lanczos and SLQ estimate it.");
         var json = OptionFactory.OptionalText("--json", "Write the JSON record to this file.");
         var outDir = OptionFactory.OptionalText("--out", $"Write the record and the figures (PNG and SVG) to this directory (default {DefaultOutputDirectory} when --json is not given).");
 
         var command = new Command("linear", "The linear-neuron lab: why centred, normalised inputs train faster (exact spectra, Marchenko–Pastur, GD dynamics).");
-        foreach (var o in new Option[] { inputs, samples, mean, variance, noise, preprocess, seed, eta, etaFactor, tolerance, maxSteps, dataset, data, targetClass, json, outDir })
+        foreach (var o in new Option[] { inputs, samples, mean, variance, noise, preprocess, seed, eta, etaFactor, tolerance, maxSteps, dataset, data, targetClass, denseLimit, json, outDir })
             command.Options.Add(o);
         targetClass.Validators.Add(r =>
         {
@@ -64,7 +66,10 @@ internal static class LinearCommand
                 EtaFactor = parse.GetValue(etaFactor),
                 Tolerance = parse.GetValue(tolerance),
                 MaxSteps = parse.GetValue(maxSteps),
+                MaxDenseDimension = parse.GetValue(denseLimit),
             };
+            if (options.MaxDenseDimension > ExactSpectrum.MaxDenseDimension)
+                throw new UserInputException($"--dense-limit must be at most {ExactSpectrum.MaxDenseDimension}; got {options.MaxDenseDimension}");
             if (options.Eta is { } e && !(e > 0 && double.IsFinite(e))) throw new UserInputException($"--eta must be a positive number; got {e}");
             if (parse.GetValue(samples) is { } p && p <= 0) throw new UserInputException($"--samples must be a positive number; got {p}");
             options.ToDynamicsOptions();

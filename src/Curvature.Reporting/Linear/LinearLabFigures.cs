@@ -4,8 +4,9 @@ using Curvature.Theory;
 namespace Curvature.Reporting.Linear;
 
 /// <summary>The figures of <c>curvature linear</c>: per preprocessing mode, the eigenvalue histogram of R with
-/// the Marchenko–Pastur density and the predicted outlier drawn over it; gradient-descent excess-loss curves
-/// of all modes; and measured against predicted per-mode decay (1 − ηλ_j)^k.</summary>
+/// the Marchenko–Pastur density and the predicted outlier drawn over it (on the estimator path the SLQ density
+/// curve instead, with the Lanczos extremes marked); gradient-descent excess-loss curves of all modes; and
+/// measured against predicted per-mode decay (1 − ηλ_j)^k (dense path only: it needs every eigenvector).</summary>
 public static class LinearLabFigures
 {
     /// <summary>Histogram bins: 60 — about √N for N in the hundreds to thousands, enough to see the MP shape.</summary>
@@ -19,7 +20,8 @@ public static class LinearLabFigures
         ArgumentNullException.ThrowIfNull(result);
         var figures = result.Preprocessing.Select(r => Spectrum(result.Config, r)).ToList();
         figures.Add(LossCurves(result));
-        figures.Add(ModeDecay(result.Config, result.Preprocessing[0]));
+        if (result.Preprocessing[0].Dynamics.PerModeCheckOmitted is null) // the estimator path has no eigen-coordinates to draw
+            figures.Add(ModeDecay(result.Config, result.Preprocessing[0]));
         return figures;
     }
 
@@ -30,7 +32,10 @@ public static class LinearLabFigures
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(r);
-        var positive = r.Eigenvalues.Take(r.Eigenvalues.Length - r.ZeroEigenvalues).Where(x => x > 0).Select(Math.Log10).ToArray();
+        var estimates = r.EigenvaluesPartial ? r.SpectrumEstimates : null;
+        var positive = estimates is null
+            ? r.Eigenvalues.Take(r.Eigenvalues.Length - r.ZeroEigenvalues).Where(x => x > 0).Select(Math.Log10).ToArray()
+            : [Math.Log10(r.LambdaMinNonzero), Math.Log10(r.LambdaMax)];
         double lo = positive.Length > 0 ? positive.Min() : -1, hi = positive.Length > 0 ? positive.Max() : 1;
         var overlays = new List<ChartSeries>();
         if (r.MpUpper > r.MpLower && r.MpLower >= 0)
@@ -48,12 +53,45 @@ public static class LinearLabFigures
             hi = Math.Max(hi, Math.Log10(outlier));
         }
         double pad = 0.05 * Math.Max(hi - lo, 0.5);
+        if (estimates is not null) return EstimatedSpectrum(config, r, estimates, overlays, markers, lo - pad, hi + pad);
         string caption = $"Eigenvalues of R = (1/p)XᵀX after '{r.Mode}' preprocessing ({config.Source}, N = {config.Inputs}, p = {config.Samples}; "
                        + $"{r.SpectrumMethod}); {r.ZeroEigenvalues} zero eigenvalues not shown. Histogram normalised by N as a density in log₁₀ λ; "
                        + $"theory: {r.MpBasis}.";
         return Chart.Histogram($"spectrum-{r.Mode}", $"Spectrum of the input second-moment matrix — {r.Mode}",
             "log₁₀ eigenvalue λ", "density per unit log₁₀ λ", caption, positive, Bins, lo - pad, hi + pad, overlays, markers,
             normaliseBy: r.Eigenvalues.Length);
+    }
+
+    /// <summary>The estimator path's spectrum (no full eigenvalue list): the SLQ density, moved from its grid
+    /// u = ln(λ + ε) to log₁₀ λ (φ(log₁₀ λ) = φ(u)·ln 10·λ/(λ + ε)), with the same theory overlays, the predicted
+    /// outlier and the Lanczos λmax and λmin(non-zero) as markers; the zero spike at λ ≈ 0 lies left of the range.</summary>
+    static RenderedFigure EstimatedSpectrum(LinearLabConfig config, PreprocessingReport r, SpectrumEstimates est,
+                                            List<ChartSeries> overlays, List<ChartMarker> markers, double low, double high)
+    {
+        var xs = new List<double>();
+        var ys = new List<double>();
+        for (int g = 0; g < est.DensityGrid.Length; g++)
+        {
+            double lambda = Math.Exp(est.DensityGrid[g]) - est.DensityEpsilon;
+            if (!(lambda > 0)) continue;
+            double x = Math.Log10(lambda);
+            if (x < low || x > high) continue;
+            xs.Add(x);
+            ys.Add(est.Density[g] * Math.Log(10) * lambda / (lambda + est.DensityEpsilon));
+        }
+        var series = new List<ChartSeries> { new($"SLQ density ({est.SlqProbes} probes × {est.SlqSteps} steps, {est.DensitySmoothing})", xs.ToArray(), ys.ToArray(), SeriesStyle.Measured, "#1f77b4") };
+        series.AddRange(overlays);
+        var allMarkers = new List<ChartMarker>(markers)
+        {
+            new($"Lanczos λmax = {r.LambdaMax:G4}", Math.Log10(r.LambdaMax), "#9467bd"),
+            new($"Lanczos λmin (non-zero) = {r.LambdaMinNonzero:G4}", Math.Log10(r.LambdaMinNonzero), "#8c564b"),
+        };
+        string caption = $"Spectral density of R = (1/p)XᵀX after '{r.Mode}' preprocessing ({config.Source}, N = {config.Inputs}, p = {config.Samples}) "
+                       + $"estimated by stochastic Lanczos quadrature, Gaussian smoothing σ = {est.DensitySigma:G3} in ln λ ({est.DensitySmoothing}); "
+                       + $"normalised by N as a density in log₁₀ λ; {r.ZeroEigenvalues} zero eigenvalues not shown. Extremes by Lanczos: {r.SpectrumMethod}. "
+                       + $"Trace check: SLQ {est.SlqTrace:G5} ± {est.SlqTraceStandardError:G2} vs exact {est.ExactTrace:G5}. Theory: {r.MpBasis}.";
+        return Chart.Lines($"spectrum-{r.Mode}", $"Spectrum of the input second-moment matrix (estimated) — {r.Mode}",
+            "log₁₀ eigenvalue λ", "density per unit log₁₀ λ", caption, series, markers: allMarkers);
     }
 
     /// <summary>E(w_k) − E* against k for every mode, measured (thick, light) and the modal prediction (thin, dark).</summary>
@@ -69,7 +107,8 @@ public static class LinearLabFigures
             var (_, predicted) = Thin(d.PredictedLossCurve);
             string color = Palette[i % Palette.Length];
             series.Add(new ChartSeries($"{r.Mode}: measured ({d.Outcome}, {d.StepsTaken} steps)", xs, measured, SeriesStyle.Measured, color));
-            series.Add(new ChartSeries($"{r.Mode}: theory ½Σλc²(1−ηλ)^2k", xs, predicted, SeriesStyle.Theory, color));
+            string theory = r.EigenvaluesPartial ? "slowest-mode bound E₀ρ^2k" : "theory ½Σλc²(1−ηλ)^2k";
+            series.Add(new ChartSeries($"{r.Mode}: {theory}", xs, predicted, SeriesStyle.Theory, color));
         }
         var c = result.Config;
         string rate = c.Eta is { } eta ? $"η = {eta:G4} for every mode" : $"η = {c.EtaFactor:G3}/λmax of each mode";
@@ -95,6 +134,8 @@ public static class LinearLabFigures
             series.Add(new ChartSeries($"mode {t.Mode} (λ = {t.Eigenvalue:G3}): theory (1 − ηλ)^k", xs, predicted, SeriesStyle.Theory, color));
             series.Add(new ChartSeries($"mode {t.Mode}: measured", mx, measured, SeriesStyle.Markers, color));
         }
+        if (r.Dynamics.PerModeCheckOmitted is { } omitted) return Chart.Lines($"mode-decay-{r.Mode}", $"Per-mode decay — {r.Mode}", "step k", "|c_j(k)|",
+            $"Per-mode decay check for '{r.Mode}': {omitted}.", []);
         string caption = $"Eigen-coordinates |c_j(k)| of w_k − w* for '{r.Mode}' preprocessing at η = {r.Dynamics.Eta:G4} "
                        + $"(ηλmax = {r.Dynamics.EtaTimesLambdaMax:G3}): measured (markers) against (1 − ηλ_j)^k |c_j(0)| (lines). "
                        + $"Largest deviation over all modes: {r.Dynamics.MaxDecayDeviation?.ToString("G2") ?? "n/a"} (relative).";

@@ -2,8 +2,9 @@ namespace Curvature.Theory;
 
 /// <summary>
 /// Spectrum summary of a positive semi-definite operator such as R = (1/p) XᵀX: plain data, ready for JSON.
-/// Filled by <see cref="ExactSpectrum"/> (dense eigendecomposition, all N eigenvalues) or by an estimator
-/// (e.g. Lanczos Ritz values, then <see cref="Eigenvalues"/> holds only what was computed and
+/// Filled by <see cref="ExactSpectrum"/> (dense eigendecomposition, all N eigenvalues) or by
+/// <see cref="EstimatedSpectrum"/> (Lanczos extremes and SLQ: <see cref="Eigenvalues"/> then holds only what was
+/// computed, <see cref="EigenvaluesPartial"/> is true, <see cref="Estimates"/> holds the details and
 /// <see cref="Method"/> says so).
 /// </summary>
 /// <param name="Method">How the eigenvalues were obtained, e.g. "dense eigvalsh (N×N)" or "lanczos k=50".</param>
@@ -26,6 +27,14 @@ public sealed record CovarianceSpectrum(
     double ConditionNumber,
     double ZeroThreshold)
 {
+    /// <summary>True when <see cref="Eigenvalues"/> holds only the eigenvalues an estimator computed (the k
+    /// largest and k smallest Ritz values, descending) rather than all N; false for the dense path.</summary>
+    public bool EigenvaluesPartial { get; init; }
+
+    /// <summary>The estimator path's details (residuals, zero-count basis, SLQ density and trace); null for the
+    /// dense path.</summary>
+    public SpectrumEstimates? Estimates { get; init; }
+
     /// <summary>
     /// Builds the summary from eigenvalues (any order; they are sorted descending into a new array). Zero
     /// eigenvalues are those with |λ| ≤ <see cref="Tolerances.ZeroEigenvalueRelative"/>·λmax. When

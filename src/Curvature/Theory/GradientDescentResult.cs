@@ -69,4 +69,33 @@ public sealed record GradientDescentResult(
     double[] PredictedLossCurve,
     double? MaxDecayDeviation,
     ModeDecay[] DecayChecks,
-    ModeTrace[] ModeTraces);
+    ModeTrace[] ModeTraces)
+{
+    /// <summary><see cref="Measurement"/> of the dense path.</summary>
+    public const string ModalMeasurement =
+        "iterates in R's dense eigenbasis: E(w_k) − E* = ½(w_k − w*)ᵀR(w_k − w*) with w* from the eigendecomposition";
+
+    /// <summary><see cref="Prediction"/> of the dense path.</summary>
+    public const string ModalPrediction = "exact modal formula ½ Σ_j λ_j c_j(0)² (1 − ηλ_j)^{2k} over all non-null modes";
+
+    /// <summary>How the excess loss was measured. Dense path: <see cref="ModalMeasurement"/>. Estimator path:
+    /// E(w_k) − E* = (1/2p)‖Xw_k − y‖² − E(ŵ), the gradient taken through X (2pN flops a step), with ŵ the
+    /// conjugate-gradient solution of Rw = q (see <see cref="MinimumLossErrorBound"/>).</summary>
+    public string Measurement { get; init; } = ModalMeasurement;
+
+    /// <summary>What <see cref="PredictedLossCurve"/> and <see cref="StepsToTolerance.Predicted"/> are. Dense path:
+    /// <see cref="ModalPrediction"/>. Estimator path: the slowest-mode upper bound E₀ρ^{2k}, ρ = max(|1 − ηλmax|,
+    /// |1 − ηλmin|) from the Lanczos extremes (attained when all of the initial error lies in the slowest mode),
+    /// so the predicted step count ⌈ln(tol) / (2 ln ρ)⌉ = ⌈½ τ ln(1/tol)⌉ bounds the measured one from above.</summary>
+    public string Prediction { get; init; } = ModalPrediction;
+
+    /// <summary>Null when the per-mode decay checks were done; otherwise why not (the estimator path has no
+    /// eigenvectors, so <see cref="DecayChecks"/> and <see cref="ModeTraces"/> are empty and
+    /// <see cref="MaxDecayDeviation"/> is null).</summary>
+    public string? PerModeCheckOmitted { get; init; }
+
+    /// <summary>Estimator path: an upper bound, relative to <see cref="InitialExcessLoss"/>, on the error of E*
+    /// (and so of every excess-loss value): E(ŵ) − E* = ½ rᵀR⁺r ≤ ‖r‖²/(2λmin) with r = q − Rŵ the true
+    /// residual of the conjugate-gradient solution. Null on the dense path.</summary>
+    public double? MinimumLossErrorBound { get; init; }
+}

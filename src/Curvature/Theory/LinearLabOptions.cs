@@ -23,10 +23,23 @@ public sealed record LinearLabOptions
     /// <summary>Eigen-coordinates traced step by step per mode.</summary>
     public int TracedModes { get; init; } = 3;
 
+    /// <summary>Largest min(p, N) for which the lab computes R's full spectrum densely (default
+    /// <see cref="ExactSpectrum.MaxDenseDimension"/>); above it the lab takes the estimator path
+    /// (<see cref="EstimatedSpectrum"/>, matrix-free gradient descent) and says so. Lowering it forces the
+    /// estimator path, e.g. to compare both on the same data; it cannot exceed the default.</summary>
+    public int MaxDenseDimension { get; init; } = ExactSpectrum.MaxDenseDimension;
+
+    /// <summary>Settings of the estimator path (Lanczos extremes, SLQ, seed).</summary>
+    public SpectrumEstimatorOptions Estimators { get; init; } = new();
+
     /// <summary>The gradient-descent settings these options imply (validated).</summary>
     public GradientDescentOptions ToDynamicsOptions()
     {
         _ = Preprocessing.ToName(); // rejects undefined enum values
+        if (MaxDenseDimension is < 1 or > ExactSpectrum.MaxDenseDimension)
+            throw new ArgumentException($"the dense limit must lie in 1..{ExactSpectrum.MaxDenseDimension}; got {MaxDenseDimension}");
+        ArgumentNullException.ThrowIfNull(Estimators);
+        Estimators.Validate();
         var options = new GradientDescentOptions
         {
             Eta = Eta, EtaFactor = EtaFactor, Tolerance = Tolerance, MaxSteps = MaxSteps, TracedModes = TracedModes,

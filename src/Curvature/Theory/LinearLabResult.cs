@@ -28,7 +28,20 @@ public sealed record LinearLabConfig(
     double? Eta,
     double EtaFactor,
     double Tolerance,
-    int MaxSteps);
+    int MaxSteps)
+{
+    /// <summary>"dense" (full float64 eigendecomposition) or "estimators" (min(p, N) above
+    /// <see cref="MaxDenseDimension"/>: Lanczos extremes, SLQ, gradient descent through X).</summary>
+    public string SpectrumPath { get; init; } = "dense";
+
+    /// <summary>The dense limit in force.</summary>
+    public int MaxDenseDimension { get; init; } = ExactSpectrum.MaxDenseDimension;
+
+    /// <summary>Seed of the estimators' generators (each mode draws from its own generator, seeded with a
+    /// SplitMix64 mix of this seed and the mode so its stream is unrelated to the data's); null on the dense path,
+    /// which uses no randomness.</summary>
+    public ulong? EstimatorSeed { get; init; }
+}
 
 /// <summary>
 /// Theory next to measurement for one preprocessing mode: the exact spectrum of R = (1/p)XᵀX, the
@@ -36,8 +49,10 @@ public sealed record LinearLabConfig(
 /// CLI's snake_case naming the fields read lambda_max, mp_lower, outlier_predicted_finite_p, …).
 /// </summary>
 /// <param name="Mode">"none", "center", "standardize" or "whiten".</param>
-/// <param name="SpectrumMethod">How the eigenvalues were computed.</param>
-/// <param name="Eigenvalues">All N eigenvalues of R, descending.</param>
+/// <param name="SpectrumMethod">How the eigenvalues were computed (dense eigendecomposition, or the estimators
+/// with their settings).</param>
+/// <param name="Eigenvalues">All N eigenvalues of R, descending; on the estimator path only the computed extreme
+/// ones (see <see cref="EigenvaluesPartial"/>).</param>
 /// <param name="LambdaMax">λmax.</param>
 /// <param name="LambdaMinNonzero">Smallest non-zero λ.</param>
 /// <param name="ZeroEigenvalues">Number of numerically-zero eigenvalues.</param>
@@ -79,6 +94,14 @@ public sealed record PreprocessingReport(
     double[] NewtonRates,
     GradientDescentResult Dynamics)
 {
+    /// <summary>True when <see cref="Eigenvalues"/> (and <see cref="NewtonRates"/>, aligned with it) hold only the
+    /// extreme eigenvalues the estimator path computed, not all N.</summary>
+    public bool EigenvaluesPartial { get; init; }
+
+    /// <summary>The estimator path's details (Lanczos residuals, zero-count basis, SLQ density and trace next to
+    /// the exact trace); null when the spectrum was computed densely.</summary>
+    public SpectrumEstimates? SpectrumEstimates { get; init; }
+
     /// <summary>Assembles a report from the library's records for one mode.</summary>
     public static PreprocessingReport From(Preprocessing mode, CovarianceSpectrum spectrum, MarchenkoPasturPrediction mp,
         LearningRates rates, GradientDescentResult dynamics)
@@ -90,14 +113,18 @@ public sealed record PreprocessingReport(
         return new PreprocessingReport(mode.ToName(), spectrum.Method, spectrum.Eigenvalues, spectrum.LambdaMax,
             spectrum.LambdaMinNonzero, spectrum.ZeroEigenvalues, spectrum.ConditionNumber,
             mp.Alpha, mp.Mean, mp.Variance, mp.Basis, mp.Lower, mp.Upper, mp.ZeroFraction, mp.Outlier, mp.OutlierFiniteSamples,
-            rates.EtaMax, rates.EtaNoOscillation, rates.EtaBestSingle, rates.NewtonRates, dynamics);
+            rates.EtaMax, rates.EtaNoOscillation, rates.EtaBestSingle, rates.NewtonRates, dynamics)
+        {
+            EigenvaluesPartial = spectrum.EigenvaluesPartial,
+            SpectrumEstimates = spectrum.Estimates,
+        };
     }
 }
 
 /// <summary>
 /// Result of <see cref="LinearNeuronLab.Run"/>: the configuration, and one <see cref="PreprocessingReport"/> per
-/// mode in <see cref="Preprocessing"/> — the requested mode first, then the other three in the order none,
-/// center, standardize, whiten. The requested mode's figures are repeated at the top level (read-only
+/// mode in <see cref="Preprocessing"/> — the requested mode first, then the others in the order none,
+/// center, standardize, whiten (above the dense limit whitening is omitted; see <see cref="OmittedModes"/>). The requested mode's figures are repeated at the top level (read-only
 /// properties, which System.Text.Json serialises too), so the record carries the fields eigenvalues,
 /// lambda_max, …, dynamics and preprocessing directly.
 /// </summary>
@@ -107,9 +134,17 @@ public sealed record LinearLabResult(LinearLabConfig Config, PreprocessingReport
 {
     PreprocessingReport Requested => Preprocessing[0];
 
+    /// <summary>Modes that were not run, with the reason (whitening above the dense limit); empty normally.</summary>
+    public ModeOmission[] OmittedModes { get; init; } = [];
+
+    /// <summary>Requested mode: true when <see cref="Eigenvalues"/> lists only the estimated extremes.</summary>
+    public bool EigenvaluesPartial => Requested.EigenvaluesPartial;
+    /// <summary>Requested mode: the estimator path's details, or null for the dense path.</summary>
+    public SpectrumEstimates? SpectrumEstimates => Requested.SpectrumEstimates;
+
     /// <summary>Requested mode: how the eigenvalues were computed.</summary>
     public string SpectrumMethod => Requested.SpectrumMethod;
-    /// <summary>Requested mode: all N eigenvalues, descending.</summary>
+    /// <summary>Requested mode: all N eigenvalues, descending (only the extremes when <see cref="EigenvaluesPartial"/>).</summary>
     public double[] Eigenvalues => Requested.Eigenvalues;
     /// <summary>Requested mode: λmax.</summary>
     public double LambdaMax => Requested.LambdaMax;
@@ -138,3 +173,8 @@ public sealed record LinearLabResult(LinearLabConfig Config, PreprocessingReport
     /// <summary>Requested mode: the gradient-descent run.</summary>
     public GradientDescentResult Dynamics => Requested.Dynamics;
 }
+
+/// <summary>A preprocessing mode the lab did not run, and why.</summary>
+/// <param name="Mode">"none", "center", "standardize" or "whiten".</param>
+/// <param name="Reason">One sentence.</param>
+public sealed record ModeOmission(string Mode, string Reason);
