@@ -100,7 +100,7 @@ public static class EstimatedSpectrum
                       + "papyan-kappa smoothing on ln(λ + ε)); only these eigenvalues are listed";
         var estimates = new SpectrumEstimates(largest, top.Residuals, smallest, bottom?.Residuals ?? [], options.ResidualTolerance, converged,
             products, zeroBasis, exactTrace, slq.Trace.Estimate, slq.Trace.StandardError, slqOptions.Probes, slq.Steps.Max(),
-            density.Grid, density.Density, threshold, "papyan-kappa (log scale)", density.Sigma);
+            density.Grid, density.Values, threshold, "papyan-kappa (log scale)", density.Sigma);
         return new CovarianceSpectrum(method, (int)n, listed, lambdaMax, lambdaMin, zeros, lambdaMax / lambdaMin, threshold)
         {
             EigenvaluesPartial = true,
