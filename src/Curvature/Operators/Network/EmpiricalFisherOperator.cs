@@ -25,21 +25,8 @@ public sealed class EmpiricalFisherOperator : NetworkOperator
     /// <inheritdoc/>
     protected override Tensor BatchProduct(Tensor inputs, Tensor targets, Tensor block)
     {
-        var parameters = Parameters.Tensors.ToList();
         var losses = Losses.PerSample(Loss, Model.call(inputs), targets);
         long batch = losses.shape[0];
-        var u = zeros_like(losses).requires_grad_(true);
-        var jtu = autograd.grad([losses], parameters, [u], create_graph: true, retain_graph: true, allow_unused: true);
-        var live = Enumerable.Range(0, jtu.Count).Where(i => !jtu[i].IsInvalid && jtu[i].requires_grad).ToArray();
-        var columns = new Tensor[block.shape[1]];
-        for (int j = 0; j < columns.Length; j++)
-        {
-            if (live.Length == 0) { columns[j] = zeros(Size, dtype: DType); continue; }
-            var v = Parameters.Unflatten(block[.., j].contiguous());
-            var d = autograd.grad(live.Select(i => jtu[i]).ToList(), [u], live.Select(i => v[i]).ToList(), retain_graph: true)[0];
-            var weights = d.detach().div(batch);
-            columns[j] = Parameters.Flatten(autograd.grad([losses], parameters, [weights], retain_graph: true, allow_unused: true).ToList(), DType);
-        }
-        return stack(columns, 1);
+        return JacobianSandwich(losses, block, d => d.detach().div(batch));
     }
 }

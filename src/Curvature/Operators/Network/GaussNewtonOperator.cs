@@ -24,20 +24,7 @@ public sealed class GaussNewtonOperator : NetworkOperator
     /// <inheritdoc/>
     protected override Tensor BatchProduct(Tensor inputs, Tensor targets, Tensor block)
     {
-        var parameters = Parameters.Tensors.ToList();
         var output = Model.call(inputs);
-        var u = zeros_like(output).requires_grad_(true);
-        var jtu = autograd.grad([output], parameters, [u], create_graph: true, retain_graph: true, allow_unused: true);
-        var live = Enumerable.Range(0, jtu.Count).Where(i => !jtu[i].IsInvalid && jtu[i].requires_grad).ToArray();
-        var columns = new Tensor[block.shape[1]];
-        for (int j = 0; j < columns.Length; j++)
-        {
-            if (live.Length == 0) { columns[j] = zeros(Size, dtype: DType); continue; }
-            var v = Parameters.Unflatten(block[.., j].contiguous());
-            var jv = autograd.grad(live.Select(i => jtu[i]).ToList(), [u], live.Select(i => v[i]).ToList(), retain_graph: true)[0];
-            var hjv = Losses.OutputHessianProduct(Loss, output, jv);
-            columns[j] = Parameters.Flatten(autograd.grad([output], parameters, [hjv], retain_graph: true, allow_unused: true).ToList(), DType);
-        }
-        return stack(columns, 1);
+        return JacobianSandwich(output, block, jv => Losses.OutputHessianProduct(Loss, output, jv));
     }
 }

@@ -239,6 +239,29 @@ public abstract class NetworkOperator : LinearOperator
         return parameters.Size;
     }
 
+    /// <summary>
+    /// Jᵀ W(J v) for every column v of <paramref name="block"/>, with J = ∂outputs/∂θ — the shape shared by the
+    /// Gauss–Newton (outputs z, W = H_ℓ) and the empirical Fisher (outputs ℓᵢ, W = 1/B). Without forward mode,
+    /// J v comes from the double-vjp trick: for a dummy u, Jᵀu = ∇θ⟨outputs, u⟩ is linear in u, so
+    /// J v = ∇_u⟨Jᵀu, v⟩; Jᵀ(·) is one more vector–Jacobian product.
+    /// </summary>
+    protected Tensor JacobianSandwich(Tensor outputs, Tensor block, Func<Tensor, Tensor> weigh)
+    {
+        var parameters = Parameters.Tensors.ToList();
+        var u = zeros_like(outputs).requires_grad_(true);
+        var jtu = autograd.grad([outputs], parameters, [u], create_graph: true, retain_graph: true, allow_unused: true);
+        var live = Enumerable.Range(0, jtu.Count).Where(i => !jtu[i].IsInvalid && jtu[i].requires_grad).ToArray();
+        var columns = new Tensor[block.shape[1]];
+        for (int j = 0; j < columns.Length; j++)
+        {
+            if (live.Length == 0) { columns[j] = zeros(Size, dtype: DType); continue; }
+            var v = Parameters.Unflatten(block[.., j].contiguous());
+            var jv = autograd.grad(live.Select(i => jtu[i]).ToList(), [u], live.Select(i => v[i]).ToList(), retain_graph: true)[0];
+            columns[j] = Parameters.Flatten(autograd.grad([outputs], parameters, [weigh(jv)], retain_graph: true, allow_unused: true).ToList(), DType);
+        }
+        return stack(columns, 1);
+    }
+
     /// <summary>Σᵢ ⟨gᵢ, vᵢ⟩ over parameters whose entry depends on θ (others contribute nothing), or null.</summary>
     protected static Tensor? InnerProduct(IList<Tensor> grads, Tensor[] v)
     {
