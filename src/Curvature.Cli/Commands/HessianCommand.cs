@@ -30,7 +30,7 @@ internal static class HessianCommand
         var channels = ListOption.Create("--channels", "4,8", "CNN channels per conv layer.");
         var kernels = ListOption.Create("--kernels", "5,3", "CNN kernel sizes.");
         var strides = ListOption.Create("--strides", "2,2", "CNN strides.");
-        var padding = ListOption.Create("--padding", "0,0", "CNN paddings.", allowZero: true);
+        var padding = ListOption.Create("--padding", "0,0", "CNN paddings (default 0 for every conv layer).", allowZero: true);
         var globalPool = OptionFactory.Create("--global-pool", false, "CNN: global average pool before the Linear.");
         var depth = OptionFactory.Positive("--depth", 1, "ResNet: n blocks per stage (6n + 2 layers).");
         var activation = OptionFactory.Choice("--activation", "tanh", "Nonlinearity.", "tanh", "relu");
@@ -75,6 +75,7 @@ internal static class HessianCommand
             if (jsonPath is not null) OutputPlan.CheckWritableFile(jsonPath, "--json");
             if (outPath is not null) OutputPlan.CheckWritableDirectory(outPath, "--out");
             if (parse.GetValue(batchSize) is <= 0) throw new UserInputException($"--batch-size must be a positive number; got {parse.GetValue(batchSize)}");
+            if (parse.GetValue(tolerance) is { } given && !(given > 0 && given < 1)) throw new UserInputException($"--tolerance must be between 0 and 1; got {given}");
             var run = RunInfo.Capture(context.Args);
             var scalar = NetworkSetup.ParseDtype(parse.GetValue(dtype)!);
             ulong s = parse.GetValue(seed);
@@ -96,10 +97,15 @@ internal static class HessianCommand
                 inputs = stats.Apply(inputs);
                 allInputs = stats.Apply(allInputs);
             }
-            var config = new NetworkConfig(parse.GetValue(model)!, ListOption.Parse("--hidden", parse.GetValue(hidden)!), ListOption.Parse("--channels", parse.GetValue(channels)!),
-                ListOption.Parse("--kernels", parse.GetValue(kernels)!), ListOption.Parse("--strides", parse.GetValue(strides)!), ListOption.Parse("--padding", parse.GetValue(padding)!, allowZero: true),
+            // Padding 0 per layer unless given: the fixed default "0,0" fits only the default two layers, so
+            // "--channels 2 --kernels 5 --strides 3" would fail with a padding-count error the user never asked for.
+            var channelList = ListOption.Parse("--channels", parse.GetValue(channels)!);
+            var paddingList = parse.GetResult(padding) is { Implicit: false } ? ListOption.Parse("--padding", parse.GetValue(padding)!, allowZero: true) : new int[channelList.Length];
+            // The batch size recorded is the one used: the partition caps it at N (a larger --batch-size means one batch).
+            var config = new NetworkConfig(parse.GetValue(model)!, ListOption.Parse("--hidden", parse.GetValue(hidden)!), channelList,
+                ListOption.Parse("--kernels", parse.GetValue(kernels)!), ListOption.Parse("--strides", parse.GetValue(strides)!), paddingList,
                 parse.GetValue(globalPool), parse.GetValue(depth), parse.GetValue(activation)!, parse.GetValue(norm)!, parse.GetValue(classes), parse.GetValue(initScale),
-                parse.GetValue(weights), parse.GetValue(dataset)!, parse.GetValue(data), split, n, parse.GetValue(batchSize) ?? n, standardization,
+                parse.GetValue(weights), parse.GetValue(dataset)!, parse.GetValue(data), split, n, Math.Min(parse.GetValue(batchSize) ?? n, n), standardization,
                 mode == "population" ? populationCount : 0, parse.GetValue(dtype)!, parse.GetValue(loss)!, s, NetworkSetup.Fingerprint(inputs, labels));
 
             var network = NetworkSetup.BuildModel(config, inputs.shape.Skip(1).ToArray(), scalar);
@@ -124,7 +130,6 @@ internal static class HessianCommand
                 _ => new EmpiricalFisherOperator(network, lossKind, analysisData, bn, selection, population),
             };
             double residualTolerance = parse.GetValue(tolerance) ?? (scalar == ScalarType.Float32 ? Float32Tolerance : Tolerances.RitzResidualRelative);
-            if (!(residualTolerance > 0 && residualTolerance < 1)) throw new UserInputException($"--tolerance must be between 0 and 1; got {residualTolerance}");
             var options = new CurvatureProbeOptions(parse.GetValue(top), parse.GetValue(density), parse.GetValue(trace), parse.GetValue(lanczosSteps), parse.GetValue(probes), parse.GetValue(exact),
                                                     residualTolerance);
             using var generator = new Generator(s);

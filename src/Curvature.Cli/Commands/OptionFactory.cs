@@ -42,10 +42,18 @@ internal static class OptionFactory
         return option;
     }
 
-    /// <summary>A string restricted to a set of names (case-insensitive), with the choices in the message.</summary>
+    /// <summary>A string restricted to a set of names (case-insensitive), with the choices in the message. The value
+    /// is returned as spelled in <paramref name="choices"/>, so callers can compare it ordinally ("GGN" → "ggn").</summary>
     public static Option<string> Choice(string name, string defaultValue, string description, params string[] choices)
     {
         var option = Create(name, defaultValue, $"{description} One of: {string.Join(", ", choices)}.");
+        // Without this, "--operator GGN" passed the case-insensitive check below but matched no case of the verb's
+        // ordinal switch, and silently ran another choice (the Fisher, BatchNorm mode population, …).
+        option.CustomParser = r =>
+        {
+            string text = r.Tokens.Count > 0 ? r.Tokens[^1].Value : defaultValue;
+            return choices.FirstOrDefault(c => string.Equals(c, text, StringComparison.OrdinalIgnoreCase)) ?? text;
+        };
         option.Validators.Add(r =>
         {
             if (!TryGetValue(r, out string? value)) return;

@@ -24,6 +24,17 @@ public sealed class CliProcessTests
     }
 
     [Fact]
+    public void HessianBadOptionExitsWithTwoAndOneLine()
+    {
+        using var temp = new TempDirectory();
+        var outcome = RunProcess(temp.Path, "hessian", "--hidden", "4", "--samples", "64", "--top", "0", "--out", temp.Combine("out"));
+        Assert.True(outcome.ExitCode == ExitCodes.BadInput, outcome.ToString());
+        Assert.Contains("--top must be a positive number", Assert.Single(outcome.StderrLines));
+        Assert.Equal("", outcome.Stdout);
+        Assert.Empty(TempDirectory.FilesUnder(temp.Path));
+    }
+
+    [Fact]
     public void FashionMnistRunWritesRecordAndFigures()
     {
         using var temp = new TempDirectory();

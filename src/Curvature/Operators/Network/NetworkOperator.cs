@@ -145,7 +145,8 @@ public abstract class NetworkOperator : LinearOperator
         var output = Model.call(x);
         var loss = Losses.Mean(Loss, output, y);
         var grads = autograd.grad([loss], Parameters.Tensors.ToList(), allow_unused: true);
-        return (loss.item<double>(), Parameters.Flatten(grads.ToList(), ScalarType.Float64));
+        // item<double> requires a float64 tensor; a float32 model gives a float32 loss.
+        return (loss.to_type(ScalarType.Float64).item<double>(), Parameters.Flatten(grads.ToList(), ScalarType.Float64));
     }
 
     /// <summary>The batches as tensors in the operator's dtype (views; disposed with the caller's scope).</summary>
