@@ -33,6 +33,9 @@ public abstract class NetworkOperator : LinearOperator
         if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown BatchNorm mode");
         if (loss == LossKind.CrossEntropy && (data.Targets.dim() != 1 || data.Targets.dtype != ScalarType.Int64))
             throw new ArgumentException($"cross-entropy needs int64 class labels [N]; got {data.Targets.dtype} [{string.Join(", ", data.Targets.shape)}]");
+        if (mode == BatchNormMode.Train && HasBatchStatistics && data.Batches().Any(b => b.Length < 2))
+            throw new ArgumentException($"BatchNorm in train mode normalises each batch by its own statistics and needs at least 2 samples per batch; "
+                                        + $"the partition of {data.Count} samples into batches of {data.BatchSize} has a batch of 1 (choose another batch size or BatchNorm mode eval)");
         if (mode == BatchNormMode.Population)
         {
             if (population is null) throw new ArgumentException("BatchNorm mode 'population' needs a population subset to take statistics from");

@@ -260,6 +260,9 @@ public sealed class NetworkOperatorTests
         var model = TinyNetworks.Mlp(4, 3, 2, batchNorm: true, seed: 27);
         using var data = TinyNetworks.Classification(12, [4], 2, seed: 28);
         Assert.Throws<ArgumentException>(() => new HessianOperator(model, LossKind.CrossEntropy, data, BatchNormMode.Population));
+        using var oddBatch = TinyNetworks.Classification(13, [4], 2, seed: 28, batchSize: 4);   // batches 4, 4, 4, 1
+        Assert.Contains("at least 2 samples per batch", Assert.Throws<ArgumentException>(() => new HessianOperator(model, LossKind.CrossEntropy, oddBatch, BatchNormMode.Train)).Message);
+        using var evalOk = new HessianOperator(model, LossKind.CrossEntropy, oddBatch, BatchNormMode.Eval);
         using var regression = new NetworkData(ones(12, 4, dtype: ScalarType.Float64), ones(12, 2, dtype: ScalarType.Float64));
         Assert.Throws<ArgumentException>(() => new HessianOperator(model, LossKind.CrossEntropy, regression, BatchNormMode.Eval));
         Assert.Throws<ArgumentException>(() => new NetworkData(ones(0, 4), ones(0, dtype: ScalarType.Int64)));
