@@ -1,3 +1,4 @@
+using Curvature.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -22,8 +23,10 @@ public sealed class NetworkData : IDisposable
             throw new ArgumentException($"targets must be [N] or [N, C] with N = {inputs.shape[0]}; got shape [{string.Join(", ", targets.shape)}]", nameof(targets));
         if (!inputs.is_floating_point()) throw new ArgumentException($"inputs must be floating point; got {inputs.dtype}", nameof(inputs));
         if (batchSize is <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be positive; got {batchSize}");
+        if (inputs.shape[0] > int.MaxValue) throw new ArgumentException($"at most {int.MaxValue} samples; got {inputs.shape[0]}", nameof(inputs));
         Count = inputs.shape[0];
         BatchSize = (int)Math.Min(batchSize ?? Count, Count);
+        Partition = new BatchPartition((int)Count, BatchSize);
         Inputs = inputs.detach().clone().DetachFromDisposeScope();
         Targets = targets.detach().clone().DetachFromDisposeScope();
     }
@@ -37,18 +40,15 @@ public sealed class NetworkData : IDisposable
     /// <summary>Targets [N] or [N, C].</summary>
     public Tensor Targets { get; }
 
+    /// <summary>The fixed partition (<see cref="BatchPartition"/>: contiguous batches, weights |b|/N).</summary>
+    public BatchPartition Partition { get; }
+
     /// <summary>The batches in order: (start, length, weight = length/N).</summary>
-    public IEnumerable<(long Start, long Length, double Weight)> Batches()
-    {
-        for (long start = 0; start < Count; start += BatchSize)
-        {
-            long length = Math.Min(BatchSize, Count - start);
-            yield return (start, length, (double)length / Count);
-        }
-    }
+    public IEnumerable<(long Start, long Length, double Weight)> Batches() =>
+        Partition.Batches.Select(b => ((long)b.Start, (long)b.Size, b.Weight));
 
     /// <summary>Number of batches.</summary>
-    public int BatchCount => (int)((Count + BatchSize - 1) / BatchSize);
+    public int BatchCount => Partition.Count;
 
     /// <inheritdoc/>
     public void Dispose()
