@@ -83,7 +83,7 @@ public static class CurvatureProbe
             top[^1] > 0 ? top[0] / top[^1] : double.NaN,
             overlap, batchMoment.Estimate, batchMoment.StandardError, curvature,
             trace, traceStderr, traceMethod, absShare, negative, negativeShare,
-            options.Density ? slq!.Density(options.Smoothing, logScale: true) : null,
+            options.Density ? slq!.Density(DensitySmoothing.PapyanKappa, logScale: true) : null,
             options.Density ? slq!.Density(options.Smoothing) : null,
             slq?.Nodes, slq?.Weights, exact,
             op.Products - productsAtStart, clock.Elapsed.TotalSeconds);

@@ -14,7 +14,9 @@ namespace Curvature.Analysis;
 /// <param name="Tolerance">Relative residual of the top eigenpairs (‖Hv − λv‖ ≤ tol·‖H‖); default
 /// <see cref="Tolerances.RitzResidualRelative"/>.</param>
 /// <param name="MaxEigenSteps">Cap on Lanczos steps for the top eigenpairs (default: the solver's own).</param>
-/// <param name="Smoothing">Density smoothing convention (default Ghorbani et al.'s).</param>
+/// <param name="Smoothing">Smoothing of the linear-scale density (default Ghorbani et al.'s). The log-scale density
+/// always uses Papyan's rule with κ = 1.04, the convention for log spectra (Papyan 2020, App. C.7; curvlinops):
+/// Ghorbani's σ, defined for λ, is far too narrow on a ln|λ| grid and leaves isolated spikes.</param>
 public sealed record CurvatureProbeOptions(
     int TopK = 10,
     bool Density = true,
