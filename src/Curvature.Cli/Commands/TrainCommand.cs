@@ -157,13 +157,13 @@ internal static class TrainCommand
             {
                 // Checkpoints are resumable trainer states written as the run reaches them (the record comes at the end).
                 int startStep = trainer.Step;
-                history = trainer.Run(onCheckpoint: (step, _) =>
+                history = ProgressBars.Run(context, progress => trainer.Run(onCheckpoint: (step, _) =>
                 {
                     if (step == startStep && resumeDir is not null) return;   // already saved by the run resumed from
                     string dir = Path.Combine(outPath, "checkpoints", $"step-{step}");
                     trainer.Save(dir);
                     saved.Add(dir);
-                });
+                }, progress: new StepProgress(progress)));
                 trainer.Save(Path.Combine(outPath, "final"));
             }
 
@@ -180,5 +180,12 @@ internal static class TrainCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>Forwards training steps to the progress bars synchronously (System.Progress would post them to the
+    /// thread pool, out of order and after the run).</summary>
+    sealed class StepProgress(IProgress<Analysis.ProbeProgress> bars) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => bars.Report(new Analysis.ProbeProgress("training", value.Step, value.Steps));
     }
 }

@@ -244,3 +244,39 @@ public sealed class TrainerTests
         Assert.Equal(0, leaked);
     }
 }
+
+public sealed class TrainerBatchOrderTests
+{
+    /// <summary>See <see cref="TrainerTests"/>: float64 round-off of one small gradient step.</summary>
+    const double OneStepTolerance = 1e-13;
+
+    [Fact]
+    public void EachUpdateUsesItsSliceOfTheEpochPermutation()
+    {
+        // Reference: update t of epoch e = t / (N/B) uses randperm(N, Generator(EpochSeed(seed, e)))[(t mod N/B)·B, +B);
+        // with momentum 0 one update of a linear model on that batch alone is θ − η∇L_batch(θ).
+        const int n = 10, batch = 4, steps = 5;   // 2 batches per epoch, the 2 left-over examples dropped
+        using var draw = GaussianMixture.Draw(new GaussianMixtureConfig(2, 3, n, 3.0, 1.0, 31), ScalarType.Float64);
+        var x = draw.Inputs; var y = draw.Labels;
+        using var model = new MlpSpec(3, [], 2).Build(ScalarType.Float64, 4);
+        using var reference = new MlpSpec(3, [], 2).Build(ScalarType.Float64, 4);
+        var options = new TrainingOptions(0.1, steps) { Momentum = 0, BatchSize = batch, Seed = 9 };
+        using var trainer = new Trainer(model, options, x, y);
+        for (int t = 0; t < steps; t++)
+        {
+            trainer.Run(stopAt: t + 1);
+            using var scope = NewDisposeScope();
+            using var generator = new Generator(Trainer.EpochSeed(9, t / 2));
+            var index = randperm(n, generator: generator, dtype: ScalarType.Int64).narrow(0, (t % 2) * batch, batch);
+            var loss = nn.functional.cross_entropy(reference.call(x.index_select(0, index)), y.index_select(0, index));
+            var parameters = reference.parameters().ToArray();
+            var grads = autograd.grad([loss], parameters);
+            using (no_grad())
+                for (int i = 0; i < parameters.Length; i++) parameters[i].sub_(grads[i].mul(0.1));
+            Assert.Equal(loss.item<double>(), trainer.History.Loss[t], OneStepTolerance);
+            var trained = model.parameters().ToArray();
+            for (int i = 0; i < parameters.Length; i++)
+                Assert.True(trained[i].allclose(parameters[i], rtol: 0, atol: OneStepTolerance), $"step {t}, parameter {i}");
+        }
+    }
+}
