@@ -16,6 +16,7 @@ public static class CliApp
         var context = new CommandContext(stdout, stderr, args);
         root.Subcommands.Add(LinearCommand.Create(context));
         root.Subcommands.Add(HessianCommand.Create(context));
+        root.Subcommands.Add(TrainCommand.Create(context));
 
         try
         {

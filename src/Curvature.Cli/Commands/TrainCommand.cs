@@ -1,0 +1,191 @@
+using System.CommandLine;
+using Curvature.Checkpoints;
+using Curvature.Cli.Output;
+using Curvature.Data;
+using Curvature.Training;
+using static TorchSharp.torch;
+
+namespace Curvature.Cli.Commands;
+
+/// <summary>The training settings of a <c>curvature train</c> run, recorded in its JSON.</summary>
+/// <param name="LearningRate">η₀.</param>
+/// <param name="Momentum">μ.</param>
+/// <param name="WeightDecay">wd.</param>
+/// <param name="BatchSize">B used (capped at N).</param>
+/// <param name="Steps">T.</param>
+/// <param name="Schedule">"constant", "step" or "cosine".</param>
+/// <param name="Gamma">Step schedule γ.</param>
+/// <param name="StepEvery">Step schedule k.</param>
+/// <param name="EvalEvery">Held-out evaluation interval.</param>
+/// <param name="HeldOut">Held-out examples (those after the N training ones).</param>
+/// <param name="CheckpointSteps">Steps saved.</param>
+/// <param name="ResumedFrom">Checkpoint directory resumed from, or null.</param>
+public sealed record TrainSettings(double LearningRate, double Momentum, double WeightDecay, int BatchSize, int Steps, string Schedule,
+                                   double Gamma, int StepEvery, int EvalEvery, int HeldOut, int[] CheckpointSteps, string? ResumedFrom);
+
+/// <summary><c>curvature train</c>: trains a zoo model with SGD (momentum, weight decay, schedule) on a seeded data
+/// order, writing resumable checkpoints that <c>curvature hessian --weights</c> can analyse.</summary>
+internal static class TrainCommand
+{
+    /// <summary>Where output goes when --out is not given.</summary>
+    public const string DefaultOutputDirectory = "curvature-out/train";
+
+    // Defaults from /work/shared/design/STUDY-NOTES.md: SGD momentum 0.9, batch 128, 1,000 steps, learning rate 0.05
+    // (the rate used without BN), checkpoints at 0, 10, 30, 100, 300, 1000.
+    public static Command Create(CommandContext context)
+    {
+        var model = OptionFactory.Choice("--model", "mlp", "Architecture.", "mlp", "cnn", "resnet");
+        var hidden = ListOption.Create("--hidden", "64,32", "MLP hidden widths.");
+        var channels = ListOption.Create("--channels", "4,8", "CNN channels per conv layer.");
+        var kernels = ListOption.Create("--kernels", "5,3", "CNN kernel sizes.");
+        var strides = ListOption.Create("--strides", "2,2", "CNN strides.");
+        var padding = ListOption.Create("--padding", "0,0", "CNN paddings (default 0 for every conv layer).", allowZero: true);
+        var globalPool = OptionFactory.Create("--global-pool", false, "CNN: global average pool before the Linear.");
+        var depth = OptionFactory.Positive("--depth", 1, "ResNet: n blocks per stage (6n + 2 layers).");
+        var activation = OptionFactory.Choice("--activation", "tanh", "Nonlinearity.", "tanh", "relu");
+        var norm = OptionFactory.Choice("--norm", "none", "Normalisation after each hidden layer.", "none", "batch", "layer", "group", "centered");
+        var classes = OptionFactory.Positive("--classes", 10, "Output classes.");
+        var initScale = OptionFactory.Positive("--init-scale", 1.0, "Multiply the weights by this after PyTorch's default initialisation.");
+        var weights = OptionFactory.OptionalText("--weights", "Start from this state dict (.pt or .safetensors) instead of the seeded initialisation.");
+        var dataset = OptionFactory.Choice("--dataset", "fashion-mnist", "Data.", "fashion-mnist", "cifar10", "gaussian-mixture");
+        var data = OptionFactory.OptionalText("--data", "Directory with the data files (default: the embedded Fashion-MNIST test split).");
+        var samples = OptionFactory.Positive("--samples", 1000, "Train on the first N examples.");
+        var heldOut = OptionFactory.NonNegative("--held-out", 0, "Evaluate on the next M examples after the N training ones (0: no held-out data).");
+        var standardize = OptionFactory.Choice("--standardize", "none", "Input standardisation (statistics of the training samples).", "none", "global", "per-pixel");
+        var dtype = OptionFactory.Choice("--dtype", "float64", "Precision of the model and the data.", "float32", "float64");
+        var loss = OptionFactory.Choice("--loss", "cross-entropy", "Loss (mse = ½‖z − onehot(y)‖², mean over samples).", "cross-entropy", "mse");
+        var seed = OptionFactory.Create("--seed", 0UL, "Seed of the initialisation, the synthetic data and the data order.");
+        var mixtureDims = OptionFactory.Positive("--mixture-dims", 32, "Gaussian mixture: dimensions.");
+        var mixtureSeparation = OptionFactory.Positive("--mixture-separation", 3.0, "Gaussian mixture: class-mean separation (within-class std 1).");
+        var lr = OptionFactory.Positive("--lr", 0.05, "Base learning rate (0.05: the study notes' rate without BN).");
+        var momentum = OptionFactory.NonNegative("--momentum", 0.9, "SGD momentum μ (0.9: the study notes).");
+        var weightDecay = OptionFactory.NonNegative("--weight-decay", 0.0, "L2 weight decay added to the gradient (PyTorch's weight_decay).");
+        var batchSize = OptionFactory.Positive("--batch-size", 128, "Mini-batch size (128: the study notes; capped at N).");
+        var steps = OptionFactory.Positive("--steps", 1000, "Number of SGD updates (1,000: the study notes).");
+        var schedule = OptionFactory.Choice("--schedule", "constant", "Learning-rate schedule.", "constant", "step", "cosine");
+        var gamma = OptionFactory.Positive("--gamma", 0.1, "Step schedule: multiply the rate by γ every --step-every steps.");
+        var stepEvery = OptionFactory.Positive("--step-every", 300, "Step schedule: steps between drops.");
+        var evalEvery = OptionFactory.NonNegative("--eval-every", 0, "Evaluate the held-out data every k steps (always at the start and the end).");
+        var checkpointSteps = ListOption.Create("--checkpoint-steps", "0,10,30,100,300,1000", "Steps whose state is saved (the study notes' checkpoints; those beyond --steps are dropped only when the default is used).", allowZero: true);
+        var outDir = OptionFactory.OptionalText("--out", $"Write the record and the checkpoints to this directory (default {DefaultOutputDirectory}).");
+        var resume = OptionFactory.OptionalText("--resume", "Continue the run saved in this checkpoint directory (same options required).");
+
+        var command = new Command("train", "Train a network with SGD (momentum, weight decay, schedule) on a seeded data order; writes resumable checkpoints.");
+        foreach (var o in new Option[] { model, hidden, channels, kernels, strides, padding, globalPool, depth, activation, norm, classes, initScale, weights,
+                                         dataset, data, samples, heldOut, standardize, dtype, loss, seed, mixtureDims, mixtureSeparation,
+                                         lr, momentum, weightDecay, batchSize, steps, schedule, gamma, stepEvery, evalEvery, checkpointSteps, outDir, resume })
+            command.Options.Add(o);
+
+        command.SetAction(parse =>
+        {
+            string outPath = parse.GetValue(outDir) ?? DefaultOutputDirectory;
+            OutputPlan.CheckWritableDirectory(outPath, "--out");
+            string? resumeDir = parse.GetValue(resume);
+            if (resumeDir is not null && !File.Exists(Path.Combine(resumeDir, TrainerState.StateFile)))
+                throw new UserInputException($"--resume {resumeDir}: not a training checkpoint directory (no {TrainerState.StateFile})");
+            if (parse.GetValue(gamma) > 1) throw new UserInputException($"--gamma must be at most 1; got {parse.GetValue(gamma)}");
+            if (parse.GetValue(momentum) >= 1) throw new UserInputException($"--momentum must be below 1; got {parse.GetValue(momentum)}");
+            int totalSteps = parse.GetValue(steps);
+            var requested = ListOption.Parse("--checkpoint-steps", parse.GetValue(checkpointSteps)!, allowZero: true);
+            bool defaultCheckpoints = parse.GetResult(checkpointSteps) is null or { Implicit: true };
+            if (!defaultCheckpoints && requested.FirstOrDefault(s => s > totalSteps) is var beyond and > 0)
+                throw new UserInputException($"--checkpoint-steps {beyond} is beyond --steps {totalSteps}");
+            int[] saveAt = requested.Where(s => s <= totalSteps).Distinct().Order().ToArray();
+
+            var run = RunInfo.Capture(context.Args);
+            var scalar = NetworkSetup.ParseDtype(parse.GetValue(dtype)!);
+            ulong s = parse.GetValue(seed);
+            int n = parse.GetValue(samples), m = parse.GetValue(heldOut);
+
+            using var scope = NewDisposeScope();
+            var (allInputs, allLabels, split) = NetworkSetup.LoadData(parse.GetValue(dataset)!, parse.GetValue(data), n + m, parse.GetValue(classes), s,
+                                                                       ScalarType.Float64, parse.GetValue(mixtureDims), parse.GetValue(mixtureSeparation));
+            if (allInputs.shape[0] < n + m)
+                throw new UserInputException($"--samples {n} + --held-out {m}: the data has only {allInputs.shape[0]} examples");
+            if (allLabels.max().item<long>() >= parse.GetValue(classes))
+                throw new UserInputException($"--classes {parse.GetValue(classes)}: the data has labels up to {allLabels.max().item<long>()}");
+            var inputs = allInputs.narrow(0, 0, n);
+            var labels = allLabels.narrow(0, 0, n);
+            string standardization = parse.GetValue(standardize)!;
+            if (standardization != "none")
+            {
+                using var stats = StandardizationStatistics.Compute(inputs, standardization == "global" ? Standardization.Global : Standardization.PerPixel);
+                allInputs = stats.Apply(allInputs);
+                inputs = allInputs.narrow(0, 0, n);
+            }
+            var trainInputs = inputs.to_type(scalar);
+            var heldInputs = m > 0 ? allInputs.narrow(0, n, m).to_type(scalar) : null;
+            var heldLabels = m > 0 ? allLabels.narrow(0, n, m) : null;
+
+            var channelList = ListOption.Parse("--channels", parse.GetValue(channels)!);
+            var paddingList = parse.GetResult(padding) is { Implicit: false } ? ListOption.Parse("--padding", parse.GetValue(padding)!, allowZero: true) : new int[channelList.Length];
+            int usedBatch = Math.Min(parse.GetValue(batchSize), n);
+            var config = new NetworkConfig(parse.GetValue(model)!, ListOption.Parse("--hidden", parse.GetValue(hidden)!), channelList,
+                ListOption.Parse("--kernels", parse.GetValue(kernels)!), ListOption.Parse("--strides", parse.GetValue(strides)!), paddingList,
+                parse.GetValue(globalPool), parse.GetValue(depth), parse.GetValue(activation)!, parse.GetValue(norm)!, parse.GetValue(classes), parse.GetValue(initScale),
+                parse.GetValue(weights), parse.GetValue(dataset)!, parse.GetValue(data), split, n, usedBatch, standardization, 0,
+                parse.GetValue(dtype)!, parse.GetValue(loss)!, s, NetworkSetup.Fingerprint(inputs, labels));
+
+            string scheduleName = parse.GetValue(schedule)!;
+            var options = new TrainingOptions(parse.GetValue(lr), totalSteps)
+            {
+                Momentum = parse.GetValue(momentum), WeightDecay = parse.GetValue(weightDecay), BatchSize = parse.GetValue(batchSize), Seed = s,
+                EvaluateEvery = parse.GetValue(evalEvery), CheckpointSteps = saveAt, Loss = NetworkSetup.ParseLoss(config.Loss),
+                Schedule = scheduleName switch
+                {
+                    "step" => LearningRateSchedule.StepDecay(parse.GetValue(gamma), parse.GetValue(stepEvery)),
+                    "cosine" => LearningRateSchedule.Cosine,
+                    _ => LearningRateSchedule.Constant,
+                },
+            };
+
+            var network = NetworkSetup.BuildModel(config, inputs.shape.Skip(1).ToArray(), scalar);
+            if (config.Weights is not null && resumeDir is null) NetworkSetup.LoadWeights(network, config.Weights);
+            Trainer trainer;
+            try
+            {
+                trainer = resumeDir is null
+                    ? new Trainer(network, options, trainInputs, labels, heldInputs, heldLabels)
+                    : Trainer.Resume(network, options, trainInputs, labels, resumeDir, heldInputs, heldLabels);
+            }
+            catch (CheckpointException e) { throw new UserInputException($"--resume: {e.Message}"); }
+            catch (ArgumentException e) { throw new UserInputException(e.Message); }
+
+            var saved = new List<string>();
+            TrainingHistory history;
+            using (trainer)
+            {
+                // Checkpoints are resumable trainer states written as the run reaches them (the record comes at the end).
+                int startStep = trainer.Step;
+                history = ProgressBars.Run(context, progress => trainer.Run(onCheckpoint: (step, _) =>
+                {
+                    if (step == startStep && resumeDir is not null) return;   // already saved by the run resumed from
+                    string dir = Path.Combine(outPath, "checkpoints", $"step-{step}");
+                    trainer.Save(dir);
+                    saved.Add(dir);
+                }, progress: new StepProgress(progress)));
+                trainer.Save(Path.Combine(outPath, "final"));
+            }
+
+            var settings = new TrainSettings(options.LearningRate, options.Momentum, options.WeightDecay, usedBatch, totalSteps, scheduleName,
+                                             parse.GetValue(gamma), parse.GetValue(stepEvery), options.EvaluateEvery, m, saveAt, resumeDir);
+            string recordJson = Json.Record("curvature.train", run, history, ("config", config), ("training", settings),
+                                            ("checkpoints", saved.Select(p => Path.GetRelativePath(outPath, p)).ToArray()));
+            var plan = new OutputPlan();
+            plan.AddText(Path.Combine(outPath, "train.json"), recordJson);
+            plan.Commit();
+            string last = history.Loss.Length > 0 ? $"{history.Loss[^1]:G6}" : "n/a";
+            string heldText = history.HeldOutLoss.Length > 0 ? $", held-out loss {history.HeldOutLoss[^1]:G6} accuracy {history.HeldOutAccuracy[^1]:P1}" : "";
+            context.Stdout.WriteLine($"trained {totalSteps} steps: last mini-batch loss {last}{heldText}; wrote {Path.Combine(outPath, "train.json")}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Forwards training steps to the progress bars synchronously (System.Progress would post them to the
+    /// thread pool, out of order and after the run).</summary>
+    sealed class StepProgress(IProgress<Analysis.ProbeProgress> bars) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => bars.Report(new Analysis.ProbeProgress("training", value.Step, value.Steps));
+    }
+}
