@@ -34,29 +34,12 @@ internal static class TrainCommand
     // (the rate used without BN), checkpoints at 0, 10, 30, 100, 300, 1000.
     public static Command Create(CommandContext context)
     {
-        var model = OptionFactory.Choice("--model", "mlp", "Architecture.", "mlp", "cnn", "resnet");
-        var hidden = ListOption.Create("--hidden", "64,32", "MLP hidden widths.");
-        var channels = ListOption.Create("--channels", "4,8", "CNN channels per conv layer.");
-        var kernels = ListOption.Create("--kernels", "5,3", "CNN kernel sizes.");
-        var strides = ListOption.Create("--strides", "2,2", "CNN strides.");
-        var padding = ListOption.Create("--padding", "0,0", "CNN paddings (default 0 for every conv layer).", allowZero: true);
-        var globalPool = OptionFactory.Create("--global-pool", false, "CNN: global average pool before the Linear.");
-        var depth = OptionFactory.Positive("--depth", 1, "ResNet: n blocks per stage (6n + 2 layers).");
-        var activation = OptionFactory.Choice("--activation", "tanh", "Nonlinearity.", "tanh", "relu");
-        var norm = OptionFactory.Choice("--norm", "none", "Normalisation after each hidden layer.", "none", "batch", "layer", "group", "centered");
-        var classes = OptionFactory.Positive("--classes", 10, "Output classes.");
-        var initScale = OptionFactory.Positive("--init-scale", 1.0, "Multiply the weights by this after PyTorch's default initialisation.");
-        var weights = OptionFactory.OptionalText("--weights", "Start from this state dict (.pt or .safetensors) instead of the seeded initialisation.");
-        var dataset = OptionFactory.Choice("--dataset", "fashion-mnist", "Data.", "fashion-mnist", "cifar10", "gaussian-mixture");
-        var data = OptionFactory.OptionalText("--data", "Directory with the data files (default: the embedded Fashion-MNIST test split).");
-        var samples = OptionFactory.Positive("--samples", 1000, "Train on the first N examples.");
+        var net = new NetworkOptions(
+            "Start from this state dict (.pt or .safetensors) instead of the seeded initialisation.",
+            "Train on the first N examples.",
+            "Precision of the model and the data.",
+            "Seed of the initialisation, the synthetic data and the data order.");
         var heldOut = OptionFactory.NonNegative("--held-out", 0, "Evaluate on the next M examples after the N training ones (0: no held-out data).");
-        var standardize = OptionFactory.Choice("--standardize", "none", "Input standardisation (statistics of the training samples).", "none", "global", "per-pixel");
-        var dtype = OptionFactory.Choice("--dtype", "float64", "Precision of the model and the data.", "float32", "float64");
-        var loss = OptionFactory.Choice("--loss", "cross-entropy", "Loss (mse = ½‖z − onehot(y)‖², mean over samples).", "cross-entropy", "mse");
-        var seed = OptionFactory.Create("--seed", 0UL, "Seed of the initialisation, the synthetic data and the data order.");
-        var mixtureDims = OptionFactory.Positive("--mixture-dims", 32, "Gaussian mixture: dimensions.");
-        var mixtureSeparation = OptionFactory.Positive("--mixture-separation", 3.0, "Gaussian mixture: class-mean separation (within-class std 1).");
         var lr = OptionFactory.Positive("--lr", 0.05, "Base learning rate (0.05: the study notes' rate without BN).");
         var momentum = OptionFactory.NonNegative("--momentum", 0.9, "SGD momentum μ (0.9: the study notes).");
         var weightDecay = OptionFactory.NonNegative("--weight-decay", 0.0, "L2 weight decay added to the gradient (PyTorch's weight_decay).");
@@ -71,9 +54,7 @@ internal static class TrainCommand
         var resume = OptionFactory.OptionalText("--resume", "Continue the run saved in this checkpoint directory (same options required).");
 
         var command = new Command("train", "Train a network with SGD (momentum, weight decay, schedule) on a seeded data order; writes resumable checkpoints.");
-        foreach (var o in new Option[] { model, hidden, channels, kernels, strides, padding, globalPool, depth, activation, norm, classes, initScale, weights,
-                                         dataset, data, samples, heldOut, standardize, dtype, loss, seed, mixtureDims, mixtureSeparation,
-                                         lr, momentum, weightDecay, batchSize, steps, schedule, gamma, stepEvery, evalEvery, checkpointSteps, outDir, resume })
+        foreach (var o in net.All.Concat([heldOut, lr, momentum, weightDecay, batchSize, steps, schedule, gamma, stepEvery, evalEvery, checkpointSteps, outDir, resume]))
             command.Options.Add(o);
 
         command.SetAction(parse =>
@@ -93,38 +74,19 @@ internal static class TrainCommand
             int[] saveAt = requested.Where(s => s <= totalSteps).Distinct().Order().ToArray();
 
             var run = RunInfo.Capture(context.Args);
-            var scalar = NetworkSetup.ParseDtype(parse.GetValue(dtype)!);
-            ulong s = parse.GetValue(seed);
-            int n = parse.GetValue(samples), m = parse.GetValue(heldOut);
+            var scalar = NetworkSetup.ParseDtype(parse.GetValue(net.Dtype)!);
+            ulong s = parse.GetValue(net.Seed);
+            int n = parse.GetValue(net.Samples), m = parse.GetValue(heldOut);
 
             using var scope = NewDisposeScope();
-            var (allInputs, allLabels, split) = NetworkSetup.LoadData(parse.GetValue(dataset)!, parse.GetValue(data), n + m, parse.GetValue(classes), s,
-                                                                       ScalarType.Float64, parse.GetValue(mixtureDims), parse.GetValue(mixtureSeparation));
-            if (allInputs.shape[0] < n + m)
-                throw new UserInputException($"--samples {n} + --held-out {m}: the data has only {allInputs.shape[0]} examples");
-            if (allLabels.max().item<long>() >= parse.GetValue(classes))
-                throw new UserInputException($"--classes {parse.GetValue(classes)}: the data has labels up to {allLabels.max().item<long>()}");
+            var (loaded, allLabels, split) = net.LoadData(parse, n + m);
+            var allInputs = net.Standardized(parse, loaded, n);
             var inputs = allInputs.narrow(0, 0, n);
             var labels = allLabels.narrow(0, 0, n);
-            string standardization = parse.GetValue(standardize)!;
-            if (standardization != "none")
-            {
-                using var stats = StandardizationStatistics.Compute(inputs, standardization == "global" ? Standardization.Global : Standardization.PerPixel);
-                allInputs = stats.Apply(allInputs);
-                inputs = allInputs.narrow(0, 0, n);
-            }
             var trainInputs = inputs.to_type(scalar);
             var heldInputs = m > 0 ? allInputs.narrow(0, n, m).to_type(scalar) : null;
             var heldLabels = m > 0 ? allLabels.narrow(0, n, m) : null;
-
-            var channelList = ListOption.Parse("--channels", parse.GetValue(channels)!);
-            var paddingList = parse.GetResult(padding) is { Implicit: false } ? ListOption.Parse("--padding", parse.GetValue(padding)!, allowZero: true) : new int[channelList.Length];
-            int usedBatch = Math.Min(parse.GetValue(batchSize), n);
-            var config = new NetworkConfig(parse.GetValue(model)!, ListOption.Parse("--hidden", parse.GetValue(hidden)!), channelList,
-                ListOption.Parse("--kernels", parse.GetValue(kernels)!), ListOption.Parse("--strides", parse.GetValue(strides)!), paddingList,
-                parse.GetValue(globalPool), parse.GetValue(depth), parse.GetValue(activation)!, parse.GetValue(norm)!, parse.GetValue(classes), parse.GetValue(initScale),
-                parse.GetValue(weights), parse.GetValue(dataset)!, parse.GetValue(data), split, n, usedBatch, standardization, 0,
-                parse.GetValue(dtype)!, parse.GetValue(loss)!, s, NetworkSetup.Fingerprint(inputs, labels));
+            var config = net.Config(parse, split, n, Math.Min(parse.GetValue(batchSize), n), 0, inputs, labels);
 
             string scheduleName = parse.GetValue(schedule)!;
             var options = new TrainingOptions(parse.GetValue(lr), totalSteps)
@@ -167,7 +129,7 @@ internal static class TrainCommand
                 trainer.Save(Path.Combine(outPath, "final"));
             }
 
-            var settings = new TrainSettings(options.LearningRate, options.Momentum, options.WeightDecay, usedBatch, totalSteps, scheduleName,
+            var settings = new TrainSettings(options.LearningRate, options.Momentum, options.WeightDecay, config.BatchSize, totalSteps, scheduleName,
                                              parse.GetValue(gamma), parse.GetValue(stepEvery), options.EvaluateEvery, m, saveAt, resumeDir);
             string recordJson = Json.Record("curvature.train", run, history, ("config", config), ("training", settings),
                                             ("checkpoints", saved.Select(p => Path.GetRelativePath(outPath, p)).ToArray()));
