@@ -14,7 +14,7 @@ namespace Curvature.Benchmarks.Benchmarks;
 /// Overhead per step = (T_lanczos − T_products)/m; overhead fraction = 1 − T_products/T_lanczos.
 /// On the diagonal operators the products are nearly free, so the difference is the estimator's own work.
 /// </summary>
-[Config(typeof(MacroConfig))]
+[Config(typeof(LanczosConfig))]
 public class LanczosOverheadBenchmarks
 {
     public static IEnumerable<OperatorCase> Operators => OperatorCases.LanczosOverhead();

@@ -24,6 +24,16 @@ public static class BenchJobs
         .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(10), logOutput: true))
         .WithId("Macro");
 
+    /// <summary>The Lanczos-overhead grid, whose n = 1e6 cases take up to a minute per invocation (Full, m = 200
+    /// reads the basis 4·Σⱼ j ≈ 80 000 times n float64s): no warm-up iteration beyond BenchmarkDotNet's one
+    /// jitting invocation, which already runs the whole workload once, and 2 measured iterations. The spread
+    /// between them is shown; it is a few per cent on an idle machine.</summary>
+    public static readonly Job Lanczos = Job.Default
+        .WithStrategy(RunStrategy.Monitoring)
+        .WithLaunchCount(1).WithWarmupCount(0).WithIterationCount(2)
+        .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(10), logOutput: true))
+        .WithId("Lanczos");
+
     /// <summary>Sub-second kernels (single products, trace estimates): BenchmarkDotNet's throughput strategy with
     /// the iteration counts of its <c>ShortRun</c> job (3 warm-up, 3 measured iterations of ≥ 0.5 s each).</summary>
     public static readonly Job Micro = Job.Default
@@ -45,6 +55,12 @@ public static class BenchJobs
 public sealed class MacroConfig : ManualConfig
 {
     public MacroConfig() => AddJob(BenchJobs.Macro);
+}
+
+/// <summary>Attach with <c>[Config(typeof(LanczosConfig))]</c>.</summary>
+public sealed class LanczosConfig : ManualConfig
+{
+    public LanczosConfig() => AddJob(BenchJobs.Lanczos);
 }
 
 /// <summary>Attach with <c>[Config(typeof(MicroConfig))]</c>.</summary>

@@ -11,28 +11,30 @@ public static class Probe
         a();
         var sw = Stopwatch.StartNew();
         for (int i = 0; i < reps; i++) a();
-        o.WriteLine($"{name}: {sw.Elapsed.TotalMilliseconds / reps:F4} ms");
+        o.WriteLine($"{name}: {sw.Elapsed.TotalMilliseconds / reps:F3} ms");
     }
 
     public static int Print(TextWriter o)
     {
-        foreach (long n in new long[] { 10_000, 100_000, 1_000_000 })
+        o.WriteLine($"load {File.ReadAllText("/proc/loadavg").Trim()}");
+        foreach (var dt in new[] { ScalarType.Float32, ScalarType.Float64 })
         {
-            int j = 90;
-            using var basis = randn(j + 1, n, dtype: ScalarType.Float64);
-            using var w = randn(n, dtype: ScalarType.Float64);
-            using var q = basis[TensorIndex.Slice(0, j)];
-            o.WriteLine($"n={n} j={j}");
-            Time(o, "  q.matmul(w)", 20, () => { using var s = NewDisposeScope(); q.matmul(w); });
-            using var c = q.matmul(w);
-            Time(o, "  q.T.matmul(c)", 20, () => { using var s = NewDisposeScope(); q.T.matmul(c); });
-            Time(o, "  mv(q.T, c)", 20, () => { using var s = NewDisposeScope(); mv(q.t(), c); });
-            Time(o, "  c.matmul(q)", 20, () => { using var s = NewDisposeScope(); c.matmul(q); });
-            Time(o, "  addmv_ (w -= qT c)", 20, () => { using var s = NewDisposeScope(); var w2 = w.clone(); w2.addmv_(q.T, c, beta: 1, alpha: -1); });
-            Time(o, "  w.dot(w)", 20, () => { using var s = NewDisposeScope(); w.dot(w).item<double>(); });
-            Time(o, "  isfinite.all", 20, () => { using var s = NewDisposeScope(); w.isfinite().all().item<bool>(); });
-            Time(o, "  w.mul(2)", 20, () => { using var s = NewDisposeScope(); w.mul(2.0); });
+            using var x = randn(10000, 784, dtype: dt);
+            using var xt = x.T.contiguous();
+            o.WriteLine($"{dt}");
+            foreach (int k in new[] { 1, 2, 4, 10, 32 })
+            {
+                using var v = randn(784, k, dtype: dt);
+                using var u = randn(10000, k, dtype: dt);
+                using var vt = v.T.contiguous();
+                Time(o, $"  k={k} X@V", 10, () => { using var s = NewDisposeScope(); x.matmul(v); });
+                Time(o, $"  k={k} X.T@U", 10, () => { using var s = NewDisposeScope(); x.T.matmul(u); });
+                Time(o, $"  k={k} Xt(contig)@U", 10, () => { using var s = NewDisposeScope(); xt.matmul(u); });
+                Time(o, $"  k={k} (U.T@X).T", 10, () => { using var s = NewDisposeScope(); u.T.matmul(x).T.contiguous(); });
+                Time(o, $"  k={k} (Vt@X.T).T", 10, () => { using var s = NewDisposeScope(); vt.matmul(x.T).T.contiguous(); });
+            }
         }
+        o.WriteLine($"load {File.ReadAllText("/proc/loadavg").Trim()}");
         return 0;
     }
 }
