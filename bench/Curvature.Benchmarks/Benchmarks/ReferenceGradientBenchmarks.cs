@@ -61,6 +61,6 @@ public class ReferenceGradientBenchmarks
         _model.zero_grad();
         var loss = nn.functional.cross_entropy(_model.forward(_x), _y);
         loss.backward();
-        return loss.item<double>();
+        return loss.ToDouble();
     }
 }
