@@ -1,8 +1,24 @@
 using BenchmarkDotNet.Running;
+using Curvature.Benchmarks.Config;
+using Curvature.Benchmarks.Reporting;
 
 namespace Curvature.Benchmarks;
 
+/// <summary>
+/// <c>dotnet run -c Release --project bench/Curvature.Benchmarks -- --filter '*'</c> runs the suite (any
+/// BenchmarkDotNet switch works); two extra verbs: <c>facts</c> prints the run's context (torch threads, how often
+/// Selective reorthogonalizes, products used by the top-10 solver) and <c>report [DIR]</c> turns the JSON results
+/// into the derived tables of docs/BENCHMARKS.md.
+/// </summary>
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static int Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "probe") return Probe.Print(Console.Out);
+        if (args.Length > 0 && args[0] == "facts") return Facts.Print(Console.Out);
+        if (args.Length > 0 && args[0] == "report")
+            return Report.Print(args.Length > 1 ? args[1] : Path.Combine("BenchmarkDotNet.Artifacts", "results"), Console.Out);
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchJobs.Suite());
+        return 0;
+    }
 }
