@@ -14,7 +14,6 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        if (args.Length > 0 && args[0] == "probe") return Probe.Print(Console.Out);
         if (args.Length > 0 && args[0] == "facts") return Facts.Print(Console.Out);
         if (args.Length > 0 && args[0] == "report")
             return Report.Print(args.Length > 1 ? args[1] : Path.Combine("BenchmarkDotNet.Artifacts", "results"), Console.Out);

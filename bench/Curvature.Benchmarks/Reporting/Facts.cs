@@ -14,23 +14,46 @@ public static class Facts
     {
         o.WriteLine($"torch intra-op threads: {get_num_threads()}, inter-op threads: {get_num_interop_threads()}, Environment.ProcessorCount: {Environment.ProcessorCount}");
         o.WriteLine();
-        o.WriteLine("| operator | m | Selective: reorthogonalized steps | one Full run (s) | one Selective run (s) |");
+        o.WriteLine("Selective: how many of the m steps were reorthogonalized (deterministic: fixed start vector).");
+        o.WriteLine();
+        o.WriteLine("| operator | m = 30 | m = 90 | m = 200 |");
+        o.WriteLine("|---|---:|---:|---:|");
+        foreach (var c in OperatorCases.LanczosOverhead())
+        {
+            var a = c.Create();
+            using var start = randn(a.Size, dtype: ScalarType.Float64, generator: new Generator(OperatorCases.Seed));
+            var counts = new[] { 30, 90, 200 }.Select(m =>
+            {
+                using var r = Lanczos.Run(a, start, new LanczosOptions(m, Reorthogonalization.Selective));
+                return r.Reorthogonalizations;
+            }).ToArray();
+            o.WriteLine($"| {c.Name} | {counts[0]} | {counts[1]} | {counts[2]} |");
+            (a as IDisposable)?.Dispose();
+        }
+        o.WriteLine();
+        o.WriteLine("One timed run at m = 90 (s), for a quick check outside BenchmarkDotNet; /proc/loadavg before and after.");
+        o.WriteLine($"loadavg before: {LoadAverage()}");
+        o.WriteLine();
+        o.WriteLine("| operator | 90 products | Full | Selective | None |");
         o.WriteLine("|---|---:|---:|---:|---:|");
         foreach (var c in OperatorCases.LanczosOverhead())
         {
             var a = c.Create();
             using var start = randn(a.Size, dtype: ScalarType.Float64, generator: new Generator(OperatorCases.Seed));
-            foreach (int m in new[] { 30, 90, 200 })
+            var sw = Stopwatch.StartNew();
+            for (int j = 0; j < 90; j++) a.Multiply(start).Dispose();
+            double products = sw.Elapsed.TotalSeconds;
+            var times = new[] { Reorthogonalization.Full, Reorthogonalization.Selective, Reorthogonalization.None }.Select(mode =>
             {
-                var sw = Stopwatch.StartNew();
-                using (Lanczos.Run(a, start, new LanczosOptions(m, Reorthogonalization.Full))) { }
-                double full = sw.Elapsed.TotalSeconds;
                 sw.Restart();
-                using var sel = Lanczos.Run(a, start, new LanczosOptions(m, Reorthogonalization.Selective));
-                o.WriteLine($"| {c.Name} | {m} | {sel.Reorthogonalizations} | {full:F3} | {sw.Elapsed.TotalSeconds:F3} |");
-            }
+                using (Lanczos.Run(a, start, new LanczosOptions(90, mode))) { }
+                return sw.Elapsed.TotalSeconds;
+            }).ToArray();
+            o.WriteLine($"| {c.Name} | {products:F4} | {times[0]:F4} | {times[1]:F4} | {times[2]:F4} |");
             (a as IDisposable)?.Dispose();
         }
+        o.WriteLine();
+        o.WriteLine($"loadavg after: {LoadAverage()}");
         o.WriteLine();
         foreach (var dtype in new[] { ScalarType.Float64, ScalarType.Float32 })
         {
@@ -43,4 +66,6 @@ public static class Facts
         }
         return 0;
     }
+
+    static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
 }
