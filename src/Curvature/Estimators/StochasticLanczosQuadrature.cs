@@ -73,7 +73,7 @@ public static class StochasticLanczosQuadrature
         {
             using var scope = NewDisposeScope();
             var probe = RandomVectors.Draw(a.Size, 1, options.Distribution, generator).squeeze(1);
-            using var run = Lanczos.Run(a, probe, lanczos);
+            using var run = Lanczos.RunWithoutBasis(a, probe, lanczos);
             nodes[l] = run.RitzValues;
             weights[l] = run.Weights;
             steps[l] = run.Steps;
