@@ -43,8 +43,12 @@ public static class CliApp
             e = e.InnerException!;
         switch (e)
         {
-            case UserInputException or CurvatureDataException:
+            case UserInputException:
                 stderr.WriteLine($"curvature: {e.Message}");
+                return ExitCodes.BadInput;
+            case CurvatureDataException:
+                // The data library names its argument ("samples = N: …"); on the command line that is --samples.
+                stderr.WriteLine("curvature: " + (e.Message.StartsWith("samples = ", StringComparison.Ordinal) ? "--samples " + e.Message["samples = ".Length..] : e.Message));
                 return ExitCodes.BadInput;
             case ArgumentException:
                 stderr.WriteLine($"curvature: invalid input: {e.Message}");

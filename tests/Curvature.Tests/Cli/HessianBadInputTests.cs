@@ -43,7 +43,7 @@ public sealed class HessianBadInputTests
     public void MoreSamplesThanTheDataHolds()
     {
         using var temp = new TempDirectory();
-        var line = AssertRejected(temp, "samples = 10001", Options(["--samples", "10001"]));
+        var line = AssertRejected(temp, "--samples 10001", Options(["--samples", "10001"]));
         Assert.Contains("1..10000", line);
     }
 

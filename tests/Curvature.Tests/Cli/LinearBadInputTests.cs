@@ -43,7 +43,7 @@ public sealed class LinearBadInputTests
     [InlineData("--target-class", "--dataset", "fashion-mnist", "--target-class", "10")]
     [InlineData("--target-class", "--dataset", "fashion-mnist", "--target-class", "-1")]
     [InlineData("--target-class", "--dataset", "fashion-mnist", "--target-class", "x")]
-    [InlineData("samples = 10001", "--dataset", "fashion-mnist", "--samples", "10001")]
+    [InlineData("--samples 10001", "--dataset", "fashion-mnist", "--samples", "10001")]
     public void BadOptionIsOneLineAndNoOutput(string named, params string[] options)
     {
         using var temp = new TempDirectory();
@@ -156,7 +156,7 @@ public sealed class LinearBadInputTests
         using var temp = new TempDirectory();
         using var files = new IdxFiles();
         WriteSplit(files);
-        var outcome = AssertRejected(temp, $"samples = {Count + 1}", "--dataset", "fashion-mnist", "--data", files.Directory, "--samples", $"{Count + 1}");
+        var outcome = AssertRejected(temp, $"--samples {Count + 1}", "--dataset", "fashion-mnist", "--data", files.Directory, "--samples", $"{Count + 1}");
         Assert.Contains($"1..{Count}", outcome.Stderr);
     }
 
