@@ -102,7 +102,7 @@ public sealed class HessianBadInputTests
         File.WriteAllText(file, "not a directory");
         string outDir = Path.Combine(file, "out"), json = temp.Combine("record.json");
         var outcome = CliRunner.Run([.. Tiny, "--out", outDir, "--json", json]);
-        var line = AssertOneLine(outcome, "--out");
+        var line = outcome.AssertRejectedInOneLine("--out");
         Assert.Contains(outDir, line);
         Assert.Equal("not a directory", File.ReadAllText(file));
         Assert.Equal([file], TempDirectory.FilesUnder(temp.Path));
@@ -115,7 +115,7 @@ public sealed class HessianBadInputTests
         string directory = temp.Combine("a-directory"), outDir = temp.Combine("out");
         Directory.CreateDirectory(directory);
         var outcome = CliRunner.Run([.. Tiny, "--json", directory, "--out", outDir]);
-        var line = AssertOneLine(outcome, "--json");
+        var line = outcome.AssertRejectedInOneLine("--json");
         Assert.Contains(directory, line);
         Assert.Empty(TempDirectory.FilesUnder(temp.Path));
         Assert.False(Directory.Exists(outDir));
@@ -138,20 +138,10 @@ public sealed class HessianBadInputTests
     {
         string outDir = temp.Combine("out"), json = temp.Combine("record.json");
         var outcome = CliRunner.Run([.. args, "--out", outDir, "--json", json]);
-        var line = AssertOneLine(outcome, named);
+        var line = outcome.AssertRejectedInOneLine(named);
         Assert.Equal(keep is null ? [] : [keep], TempDirectory.FilesUnder(temp.Path));
         Assert.False(Directory.Exists(outDir), "the --out directory was created");
         return line;
     }
 
-    static string AssertOneLine(CliOutcome outcome, string named)
-    {
-        Assert.True(outcome.ExitCode == ExitCodes.BadInput, outcome.ToString());
-        Assert.Equal("", outcome.Stdout);
-        string line = Assert.Single(outcome.StderrLines);
-        Assert.StartsWith("curvature: ", line);
-        Assert.Contains(named, line);
-        Assert.Equal(line + Environment.NewLine, outcome.Stderr);
-        return line;
-    }
 }

@@ -117,10 +117,7 @@ public sealed class HessianCheckpointTests(CheckpointRuns runs) : IClassFixture<
         string json = temp.Combine("record.json"), outDir = temp.Combine("out");
         var before = TempDirectory.FilesUnder(temp.Path);
         var outcome = CliRunner.Run([.. args, "--json", json, "--out", outDir]);
-        Assert.True(outcome.ExitCode == ExitCodes.BadInput, outcome.ToString());
-        Assert.Equal("", outcome.Stdout);
-        string line = Assert.Single(outcome.StderrLines);
-        Assert.StartsWith("curvature: ", line);
+        string line = outcome.AssertRejectedInOneLine();
         Assert.Equal(before, TempDirectory.FilesUnder(temp.Path));
         return line;
     }

@@ -168,7 +168,7 @@ public sealed class LinearBadInputTests
         File.WriteAllText(file, "not a directory");
         string outDir = Path.Combine(file, "out"), json = temp.Combine("record.json");
         var outcome = CliRunner.Run("linear", "--out", outDir, "--json", json);
-        AssertOneLine(outcome, "--out");
+        outcome.AssertRejectedInOneLine("--out");
         Assert.Contains(outDir, outcome.Stderr);
         Assert.False(File.Exists(json));
         Assert.Equal("not a directory", File.ReadAllText(file));
@@ -182,7 +182,7 @@ public sealed class LinearBadInputTests
         string file = temp.Combine("a-file");
         File.WriteAllText(file, "not a directory");
         var outcome = CliRunner.Run("linear", "--out", file);
-        AssertOneLine(outcome, "--out");
+        outcome.AssertRejectedInOneLine("--out");
         Assert.Equal("not a directory", File.ReadAllText(file));
         Assert.Equal([file], TempDirectory.FilesUnder(temp.Path));
     }
@@ -194,7 +194,7 @@ public sealed class LinearBadInputTests
         string directory = temp.Combine("a-directory"), outDir = temp.Combine("out");
         Directory.CreateDirectory(directory);
         var outcome = CliRunner.Run("linear", "--json", directory, "--out", outDir);
-        AssertOneLine(outcome, "--json");
+        outcome.AssertRejectedInOneLine("--json");
         Assert.Contains(directory, outcome.Stderr);
         Assert.Empty(TempDirectory.FilesUnder(temp.Path));
     }
@@ -206,7 +206,7 @@ public sealed class LinearBadInputTests
         string file = temp.Combine("a-file");
         File.WriteAllText(file, "not a directory");
         var outcome = CliRunner.Run("linear", "--json", Path.Combine(file, "record.json"));
-        AssertOneLine(outcome, "--json");
+        outcome.AssertRejectedInOneLine("--json");
         Assert.Equal([file], TempDirectory.FilesUnder(temp.Path));
     }
 
@@ -224,19 +224,10 @@ public sealed class LinearBadInputTests
     {
         string outDir = temp.Combine("out"), json = temp.Combine("record.json");
         var outcome = CliRunner.Run(["linear", .. options, "--out", outDir, "--json", json]);
-        AssertOneLine(outcome, named);
+        outcome.AssertRejectedInOneLine(named);
         Assert.False(File.Exists(json), "the --json file was written");
         Assert.Empty(TempDirectory.FilesUnder(outDir));
         return outcome;
     }
 
-    static void AssertOneLine(CliOutcome outcome, string named)
-    {
-        Assert.True(outcome.ExitCode == ExitCodes.BadInput, outcome.ToString());
-        Assert.Equal("", outcome.Stdout);
-        string line = Assert.Single(outcome.StderrLines);
-        Assert.StartsWith("curvature: ", line);
-        Assert.Contains(named, line);
-        Assert.Equal(line + Environment.NewLine, outcome.Stderr);
-    }
 }
