@@ -10,6 +10,20 @@ public static class OperatorCases
     /// <summary>Seed of all benchmark data; any value would do, fixed so runs are comparable.</summary>
     public const ulong Seed = 20240601;
 
+    /// <summary>The baseline of every estimator benchmark: <paramref name="count"/> single products with
+    /// <paramref name="vector"/>, each result disposed at once (as the estimators do). Returns a sink value so the
+    /// JIT cannot drop the work.</summary>
+    public static double RepeatedProducts(ILinearOperator a, Tensor vector, int count)
+    {
+        double sink = 0;
+        for (int i = 0; i < count; i++)
+        {
+            using var w = a.Multiply(vector);
+            sink += w.shape[0];
+        }
+        return sink;
+    }
+
     /// <summary>Fashion-MNIST size: p = 10 000 images (the shipped test split) × N = 784 pixels.</summary>
     public const long FashionSamples = 10_000, FashionInputs = 784;
 
