@@ -17,6 +17,8 @@ public static class CliApp
         root.Subcommands.Add(LinearCommand.Create(context));
         root.Subcommands.Add(HessianCommand.Create(context));
         root.Subcommands.Add(TrainCommand.Create(context));
+        root.Subcommands.Add(StudyCommand.Create(context));
+        root.Subcommands.Add(DemoCommand.Create(context));
 
         try
         {

@@ -11,14 +11,14 @@ namespace Curvature.Cli.Commands;
 internal sealed class NetworkOptions
 {
     public Option<string> Model { get; } = OptionFactory.Choice("--model", "mlp", "Architecture.", "mlp", "cnn", "resnet");
-    public Option<string> Hidden { get; } = ListOption.Create("--hidden", "64,32", "MLP hidden widths.");
+    public Option<string> Hidden { get; }
     public Option<string> Channels { get; } = ListOption.Create("--channels", "4,8", "CNN channels per conv layer.");
     public Option<string> Kernels { get; } = ListOption.Create("--kernels", "5,3", "CNN kernel sizes.");
     public Option<string> Strides { get; } = ListOption.Create("--strides", "2,2", "CNN strides.");
     public Option<string> Padding { get; } = ListOption.Create("--padding", "0,0", "CNN paddings (default 0 for every conv layer).", allowZero: true);
     public Option<bool> GlobalPool { get; } = OptionFactory.Create("--global-pool", false, "CNN: global average pool before the Linear.");
     public Option<int> Depth { get; } = OptionFactory.Positive("--depth", 1, "ResNet: n blocks per stage (6n + 2 layers).");
-    public Option<string> Activation { get; } = OptionFactory.Choice("--activation", "tanh", "Nonlinearity.", "tanh", "relu");
+    public Option<string> Activation { get; }
     public Option<string> Norm { get; } = OptionFactory.Choice("--norm", "none", "Normalisation after each hidden layer.", "none", "batch", "layer", "group", "centered");
     public Option<int> Classes { get; } = OptionFactory.Positive("--classes", 10, "Output classes.");
     public Option<double> InitScale { get; } = OptionFactory.Positive("--init-scale", 1.0, "Multiply the weights by this after PyTorch's default initialisation.");
@@ -33,11 +33,15 @@ internal sealed class NetworkOptions
     public Option<int> MixtureDims { get; } = OptionFactory.Positive("--mixture-dims", 32, "Gaussian mixture: dimensions.");
     public Option<double> MixtureSeparation { get; } = OptionFactory.Positive("--mixture-separation", 3.0, "Gaussian mixture: class-mean separation (within-class std 1).");
 
-    /// <summary>Declares the options; the verb-specific wording of a few descriptions is passed in.</summary>
-    public NetworkOptions(string weightsDescription, string samplesDescription, string dtypeDescription, string seedDescription)
+    /// <summary>Declares the options; the verb-specific wording of a few descriptions and defaults is passed in.
+    /// The MLP defaults (784-64-32-10 tanh, 1,000 samples) are the small analysis net; the study passes the notes' 100,100 relu on 5,000.</summary>
+    public NetworkOptions(string weightsDescription, string samplesDescription, string dtypeDescription, string seedDescription,
+                          string hidden = "64,32", string activation = "tanh", int samples = 1000)
     {
+        Hidden = ListOption.Create("--hidden", hidden, "MLP hidden widths.");
+        Activation = OptionFactory.Choice("--activation", activation, "Nonlinearity.", "tanh", "relu");
         Weights = OptionFactory.OptionalText("--weights", weightsDescription);
-        Samples = OptionFactory.Positive("--samples", 1000, samplesDescription);
+        Samples = OptionFactory.Positive("--samples", samples, samplesDescription);
         Dtype = OptionFactory.Choice("--dtype", "float64", dtypeDescription, "float32", "float64");
         Seed = OptionFactory.Create("--seed", 0UL, seedDescription);
     }

@@ -41,20 +41,14 @@ internal static class TrainCommand
             "Seed of the initialisation, the synthetic data and the data order.");
         var heldOut = OptionFactory.NonNegative("--held-out", 0, "Evaluate on the next M examples after the N training ones (0: no held-out data).");
         var lr = OptionFactory.Positive("--lr", 0.05, "Base learning rate (0.05: the study notes' rate without BN).");
-        var momentum = OptionFactory.NonNegative("--momentum", 0.9, "SGD momentum μ (0.9: the study notes).");
-        var weightDecay = OptionFactory.NonNegative("--weight-decay", 0.0, "L2 weight decay added to the gradient (PyTorch's weight_decay).");
-        var batchSize = OptionFactory.Positive("--batch-size", 128, "Mini-batch size (128: the study notes; capped at N).");
-        var steps = OptionFactory.Positive("--steps", 1000, "Number of SGD updates (1,000: the study notes).");
-        var schedule = OptionFactory.Choice("--schedule", "constant", "Learning-rate schedule.", "constant", "step", "cosine");
-        var gamma = OptionFactory.Positive("--gamma", 0.1, "Step schedule: multiply the rate by γ every --step-every steps.");
-        var stepEvery = OptionFactory.Positive("--step-every", 300, "Step schedule: steps between drops.");
+        var sgd = new TrainingOptionSet();
         var evalEvery = OptionFactory.NonNegative("--eval-every", 0, "Evaluate the held-out data every k steps (always at the start and the end).");
         var checkpointSteps = ListOption.Create("--checkpoint-steps", "0,10,30,100,300,1000", "Steps whose state is saved (the study notes' checkpoints; those beyond --steps are dropped only when the default is used).", allowZero: true);
         var outDir = OptionFactory.OptionalText("--out", $"Write the record and the checkpoints to this directory (default {DefaultOutputDirectory}).");
         var resume = OptionFactory.OptionalText("--resume", "Continue the run saved in this checkpoint directory (same options required).");
 
         var command = new Command("train", "Train a network with SGD (momentum, weight decay, schedule) on a seeded data order; writes resumable checkpoints.");
-        foreach (var o in net.All.Concat([heldOut, lr, momentum, weightDecay, batchSize, steps, schedule, gamma, stepEvery, evalEvery, checkpointSteps, outDir, resume]))
+        foreach (var o in net.All.Concat(sgd.All).Concat([heldOut, lr, evalEvery, checkpointSteps, outDir, resume]))
             command.Options.Add(o);
 
         command.SetAction(parse =>
@@ -64,9 +58,7 @@ internal static class TrainCommand
             string? resumeDir = parse.GetValue(resume);
             if (resumeDir is not null && !File.Exists(Path.Combine(resumeDir, TrainerState.StateFile)))
                 throw new UserInputException($"--resume {resumeDir}: not a training checkpoint directory (no {TrainerState.StateFile})");
-            if (parse.GetValue(gamma) > 1) throw new UserInputException($"--gamma must be at most 1; got {parse.GetValue(gamma)}");
-            if (parse.GetValue(momentum) >= 1) throw new UserInputException($"--momentum must be below 1; got {parse.GetValue(momentum)}");
-            int totalSteps = parse.GetValue(steps);
+            int totalSteps = parse.GetValue(sgd.Steps);
             var requested = ListOption.Parse("--checkpoint-steps", parse.GetValue(checkpointSteps)!, allowZero: true);
             bool defaultCheckpoints = parse.GetResult(checkpointSteps) is null or { Implicit: true };
             if (!defaultCheckpoints && requested.FirstOrDefault(s => s > totalSteps) is var beyond and > 0)
@@ -86,19 +78,12 @@ internal static class TrainCommand
             var trainInputs = inputs.to_type(scalar);
             var heldInputs = m > 0 ? allInputs.narrow(0, n, m).to_type(scalar) : null;
             var heldLabels = m > 0 ? allLabels.narrow(0, n, m) : null;
-            var config = net.Config(parse, split, n, Math.Min(parse.GetValue(batchSize), n), 0, inputs, labels);
+            var config = net.Config(parse, split, n, Math.Min(parse.GetValue(sgd.BatchSize), n), 0, inputs, labels);
 
-            string scheduleName = parse.GetValue(schedule)!;
-            var options = new TrainingOptions(parse.GetValue(lr), totalSteps)
+            string scheduleName = parse.GetValue(sgd.Schedule)!;
+            var options = sgd.Build(parse, parse.GetValue(lr), s, NetworkSetup.ParseLoss(config.Loss)) with
             {
-                Momentum = parse.GetValue(momentum), WeightDecay = parse.GetValue(weightDecay), BatchSize = parse.GetValue(batchSize), Seed = s,
-                EvaluateEvery = parse.GetValue(evalEvery), CheckpointSteps = saveAt, Loss = NetworkSetup.ParseLoss(config.Loss),
-                Schedule = scheduleName switch
-                {
-                    "step" => LearningRateSchedule.StepDecay(parse.GetValue(gamma), parse.GetValue(stepEvery)),
-                    "cosine" => LearningRateSchedule.Cosine,
-                    _ => LearningRateSchedule.Constant,
-                },
+                EvaluateEvery = parse.GetValue(evalEvery), CheckpointSteps = saveAt,
             };
 
             var network = NetworkSetup.BuildModel(config, inputs.shape.Skip(1).ToArray(), scalar);
@@ -130,7 +115,7 @@ internal static class TrainCommand
             }
 
             var settings = new TrainSettings(options.LearningRate, options.Momentum, options.WeightDecay, config.BatchSize, totalSteps, scheduleName,
-                                             parse.GetValue(gamma), parse.GetValue(stepEvery), options.EvaluateEvery, m, saveAt, resumeDir);
+                                             parse.GetValue(sgd.Gamma), parse.GetValue(sgd.StepEvery), options.EvaluateEvery, m, saveAt, resumeDir);
             string recordJson = Json.Record("curvature.train", run, history, ("config", config), ("training", settings),
                                             ("checkpoints", saved.Select(p => Path.GetRelativePath(outPath, p)).ToArray()));
             var plan = new OutputPlan();

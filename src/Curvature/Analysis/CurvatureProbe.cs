@@ -33,6 +33,8 @@ public static class CurvatureProbe
             throw new ArgumentOutOfRangeException(nameof(options), $"--lanczos-steps must be at least 1; got {options.LanczosSteps}");
         if (options.Probes < 1)
             throw new ArgumentOutOfRangeException(nameof(options), $"--probes must be at least 1; got {options.Probes}");
+        if (options.Trace && !options.Density && options.TraceProducts < 4)
+            throw new ArgumentOutOfRangeException(nameof(options), $"the Hutch++ trace needs at least 4 products; got {options.TraceProducts}");
         if (options.Exact && n > MaxExactParameters)
             throw new ArgumentOutOfRangeException(nameof(options), $"exact mode materialises the {n}×{n} matrix; it is limited to {MaxExactParameters} parameters");
 
@@ -60,7 +62,7 @@ public static class CurvatureProbe
         SlqResult? slq = null;
         double trace = double.NaN, traceStderr = double.NaN, absShare = double.NaN, negative = double.NaN, negativeShare = double.NaN;
         string traceMethod = "not computed";
-        if (options.Density || options.Trace)
+        if (options.Density)
         {
             int steps = (int)Math.Min(options.LanczosSteps, n);
             int total = options.Probes * steps;
@@ -73,6 +75,16 @@ public static class CurvatureProbe
             absShare = top.Sum(Math.Abs) / nuclear;
             negative = slq.TraceOf(x => x < 0 ? -x : 0).Estimate;
             negativeShare = negative / nuclear;
+        }
+        else if (options.Trace)
+        {
+            // Without the density, Hutch++ is the cheaper trace: the top of the spectrum that dominates a Hessian's
+            // trace is captured exactly by its low-rank part (Meyer et al. 2021).
+            var traceCounted = new CountingOperator(op, c => progress?.Report(new ProbeProgress("trace (Hutch++)", (int)Math.Min(c, options.TraceProducts), options.TraceProducts)));
+            var estimate = HutchPlusPlus.Estimate(traceCounted, options.TraceProducts, generator);
+            trace = estimate.Estimate;
+            traceStderr = estimate.StandardError;
+            traceMethod = $"Hutch++ ({options.TraceProducts} products)";
         }
 
         ExactComparison? exact = options.Exact ? Compare(op, options, top, vectors, gradient, gradientNormSquared, trace, traceStderr, progress) : null;

@@ -17,6 +17,8 @@ namespace Curvature.Analysis;
 /// <param name="Smoothing">Smoothing of the linear-scale density (default Ghorbani et al.'s). The log-scale density
 /// always uses Papyan's rule with κ = 1.04, the convention for log spectra (Papyan 2020, App. C.7; curvlinops):
 /// Ghorbani's σ, defined for λ, is far too narrow on a ln|λ| grid and leaves isolated spikes.</param>
+/// <param name="TraceProducts">Hutch++ budget when the trace is wanted without the density (default
+/// <see cref="HutchPlusPlus.DefaultInitialMatvecs"/>: ≥ 10 residual probes for an honest standard error).</param>
 public sealed record CurvatureProbeOptions(
     int TopK = 10,
     bool Density = true,
@@ -26,4 +28,5 @@ public sealed record CurvatureProbeOptions(
     bool Exact = false,
     double Tolerance = Tolerances.RitzResidualRelative,
     int? MaxEigenSteps = null,
-    DensitySmoothing Smoothing = DensitySmoothing.GhorbaniVariance);
+    DensitySmoothing Smoothing = DensitySmoothing.GhorbaniVariance,
+    int TraceProducts = HutchPlusPlus.DefaultInitialMatvecs);

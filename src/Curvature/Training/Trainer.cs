@@ -32,15 +32,20 @@ public sealed class Trainer : IDisposable
     readonly int _batchSize, _batchesPerEpoch;
     readonly List<double> _loss = new(), _accuracy = new(), _rate = new(), _heldOutLoss = new(), _heldOutAccuracy = new();
     readonly List<int> _evaluationSteps = new();
+    readonly NetworkData? _population;
+    readonly TorchSharp.Modules.NormBase[] _batchNorms;
     Tensor? _order;
     long _orderEpoch = -1;
+    int _refreshedAt = -1;
 
     /// <summary>A trainer at step 0 (zero momentum) for <paramref name="model"/> on the training examples
     /// <paramref name="inputs"/> [N, …] with int64 labels [N], evaluating on the optional held-out pair. The tensors are
-    /// borrowed (not copied, not disposed); the model's dtype must match the inputs'.</summary>
+    /// borrowed (not copied, not disposed); the model's dtype must match the inputs'.
+    /// <paramref name="population"/> is the subset whose statistics the BatchNorm layers use when
+    /// <see cref="TrainingOptions.PopulationRefreshEvery"/> &gt; 0 (borrowed; ignored otherwise).</summary>
     /// <exception cref="ArgumentException">Invalid options or mismatched data.</exception>
     public Trainer(nn.Module<Tensor, Tensor> model, TrainingOptions options, Tensor inputs, Tensor labels,
-                   Tensor? heldOutInputs = null, Tensor? heldOutLabels = null)
+                   Tensor? heldOutInputs = null, Tensor? heldOutLabels = null, NetworkData? population = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
@@ -58,6 +63,13 @@ public sealed class Trainer : IDisposable
         if (_parameters.Length == 0) throw new ArgumentException("training: the model has no trainable parameters");
         foreach (var (name, p) in _parameters)
             if (p.dtype != inputs.dtype) throw new ArgumentException($"training: parameter {name} is {p.dtype} but the inputs are {inputs.dtype}");
+        _batchNorms = model.named_modules().Select(m => m.module).OfType<TorchSharp.Modules.NormBase>().Where(m => m.track_running_stats).ToArray();
+        if (options.PopulationRefreshEvery > 0)
+        {
+            if (population is null) throw new ArgumentException("training: population BatchNorm statistics need the population data");
+            if (_batchNorms.Length == 0) throw new ArgumentException("training: population statistics are for BatchNorm layers; the model has none");
+            _population = population;
+        }
         int n = (int)inputs.shape[0];
         _batchSize = Math.Min(options.BatchSize, n);
         _batchesPerEpoch = n / _batchSize;
@@ -109,6 +121,13 @@ public sealed class Trainer : IDisposable
 
     void Visit(Action<int, nn.Module<Tensor, Tensor>>? onCheckpoint)
     {
+        // Refreshed here, not in Update, so the held-out evaluation and the checkpoint at a refresh step see the statistics
+        // the next updates use; after Resume the refresh at the same step recomputes the same values.
+        if (_population is not null && Step % Options.PopulationRefreshEvery == 0 && _refreshedAt != Step)
+        {
+            PopulationStatistics.Apply(_model, _population);
+            _refreshedAt = Step;
+        }
         bool evaluate = Step == 0 || Step == Options.Steps || (Options.EvaluateEvery > 0 && Step % Options.EvaluateEvery == 0);
         if (evaluate && _heldOutInputs is not null && !_evaluationSteps.Contains(Step))
         {
@@ -134,6 +153,8 @@ public sealed class Trainer : IDisposable
         var x = _inputs.index_select(0, index);
         var y = _labels.index_select(0, index);
         _model.train();
+        if (_population is not null)
+            foreach (var norm in _batchNorms) norm.eval();
         var output = _model.call(x);
         var loss = Losses.Mean(Options.Loss, output, y);
         var gradients = autograd.grad([loss], _parameters.Select(p => p.Parameter).ToList(), allow_unused: true);
@@ -226,12 +247,12 @@ public sealed class Trainer : IDisposable
     /// bit-identical losses and weights to an uninterrupted run.</summary>
     /// <exception cref="CheckpointException">Missing or mismatched files, or options that differ from the saved ones.</exception>
     public static Trainer Resume(nn.Module<Tensor, Tensor> model, TrainingOptions options, Tensor inputs, Tensor labels, string directory,
-                                 Tensor? heldOutInputs = null, Tensor? heldOutLabels = null)
+                                 Tensor? heldOutInputs = null, Tensor? heldOutLabels = null, NetworkData? population = null)
     {
         var state = TrainerState.Read(Path.Combine(directory, TrainerState.StateFile));
         state.RequireSameOptions(options, Path.Combine(directory, TrainerState.StateFile));
         Checkpoint.Load(model, Path.Combine(directory, TrainerState.ModelFile));
-        var trainer = new Trainer(model, options, inputs, labels, heldOutInputs, heldOutLabels);
+        var trainer = new Trainer(model, options, inputs, labels, heldOutInputs, heldOutLabels, population);
         try
         {
             TrainerState.ReadBuffers(Path.Combine(directory, TrainerState.OptimizerFile),

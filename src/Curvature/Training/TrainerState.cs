@@ -20,9 +20,11 @@ namespace Curvature.Training;
 /// <param name="Every">Step-schedule k.</param>
 /// <param name="Seed">Data-order seed.</param>
 /// <param name="Loss">Loss kind.</param>
+/// <param name="PopulationRefreshEvery">R of population BatchNorm statistics (0: batch statistics).</param>
 /// <param name="History">The history up to <paramref name="Step"/>.</param>
 public sealed record TrainerState(string Format, int Step, double LearningRate, int Steps, double Momentum, double WeightDecay,
-                                  int BatchSize, string Schedule, double Gamma, int Every, ulong Seed, string Loss, TrainingHistory History)
+                                  int BatchSize, string Schedule, double Gamma, int Every, ulong Seed, string Loss, TrainingHistory History,
+                                  int PopulationRefreshEvery = 0)
 {
     /// <summary>Weights file in a checkpoint directory.</summary>
     public const string ModelFile = "model.safetensors";
@@ -42,7 +44,8 @@ public sealed record TrainerState(string Format, int Step, double LearningRate, 
     {
         var o = t.Options;
         return new TrainerState(FormatTag, t.Step, o.LearningRate, o.Steps, o.Momentum, o.WeightDecay, o.BatchSize,
-                                o.Schedule.Kind.ToString(), o.Schedule.Gamma, o.Schedule.Every, o.Seed, o.Loss.ToString(), t.History);
+                                o.Schedule.Kind.ToString(), o.Schedule.Gamma, o.Schedule.Every, o.Seed, o.Loss.ToString(), t.History,
+                                o.PopulationRefreshEvery);
     }
 
     internal void Write(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions));
@@ -79,6 +82,7 @@ public sealed record TrainerState(string Format, int Step, double LearningRate, 
         }
         Same("seed", Seed, o.Seed);
         Same("loss", Loss, o.Loss.ToString());
+        Same("population refresh interval", PopulationRefreshEvery, o.PopulationRefreshEvery);
         if (Step < 0 || Step > Steps || History.Loss.Length != Step)
             throw new CheckpointException(path, null, $"{path}: inconsistent state (step {Step}, {History.Loss.Length} losses)");
     }

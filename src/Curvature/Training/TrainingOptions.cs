@@ -34,6 +34,11 @@ public sealed record TrainingOptions(double LearningRate, int Steps)
     /// <summary>Steps (number of updates done, 0 = the initial model) at which the checkpoint callback sees the model.</summary>
     public IReadOnlyList<int> CheckpointSteps { get; init; } = [];
 
+    /// <summary>R: when &gt; 0, every BatchNorm layer trains with the statistics of the population data given to the
+    /// <see cref="Trainer"/> (a fixed large subset) instead of each mini-batch's, recomputed at steps 0, R, 2R, … — the
+    /// "population statistics" arm of Ghorbani et al. 2019 (§4). 0 (the default): batch statistics, as in PyTorch.</summary>
+    public int PopulationRefreshEvery { get; init; }
+
     /// <summary>The loss minimised (the mean over the batch); cross-entropy by default.</summary>
     public LossKind Loss { get; init; } = LossKind.CrossEntropy;
 
@@ -46,6 +51,7 @@ public sealed record TrainingOptions(double LearningRate, int Steps)
         if (!(WeightDecay >= 0 && double.IsFinite(WeightDecay))) throw new ArgumentException($"training: the weight decay must be non-negative; got {WeightDecay}");
         if (BatchSize < 1) throw new ArgumentException($"training: the batch size must be at least 1; got {BatchSize}");
         if (EvaluateEvery < 0) throw new ArgumentException($"training: the evaluation interval must be non-negative; got {EvaluateEvery}");
+        if (PopulationRefreshEvery < 0) throw new ArgumentException($"training: the population refresh interval must be non-negative; got {PopulationRefreshEvery}");
         if (!Enum.IsDefined(Loss)) throw new ArgumentException($"training: unknown loss {Loss}");
         ArgumentNullException.ThrowIfNull(Schedule);
         Schedule.Validate();

@@ -125,6 +125,24 @@ public abstract class NetworkOperator : LinearOperator
         return (loss, gradient.MoveToOuterDisposeScope());
     }
 
+    /// <summary>The fraction of samples whose largest output is the label (classification data: int64 labels), over
+    /// all data in the operator's BatchNorm mode and partition — the accuracy that goes with <see cref="LossAndGradient"/>.</summary>
+    public double Accuracy()
+    {
+        if (Data.Targets.dtype != ScalarType.Int64) throw new InvalidOperationException("accuracy needs int64 class labels");
+        return WithModel(() =>
+        {
+            using var noGrad = no_grad();
+            long correct = 0;
+            foreach (var (x, y, _) in BatchTensors())
+            {
+                using var scope = NewDisposeScope();
+                correct += Model.call(x).argmax(1).eq(y).sum().item<long>();
+            }
+            return (double)correct / Data.Count;
+        });
+    }
+
     /// <summary>Per-batch mean losses and gradients (flat, float64), in partition order: the mini-batch
     /// gradients of SGD on this partition.</summary>
     public IReadOnlyList<Tensor> BatchGradients()
