@@ -14,9 +14,10 @@ public abstract class NetworkOperator : LinearOperator
 {
     readonly List<(Tensor Buffer, Tensor Value)> _population = new();
 
-    /// <summary>Population statistics are computed in chunks of at most this many samples; one chunk gives
-    /// exact statistics, several give PyTorch's cumulative average of chunk statistics (momentum = None).</summary>
-    public const int PopulationChunk = 4096;
+    /// <summary>Population statistics are computed in chunks of at most this many samples
+    /// (<see cref="PopulationStatistics.Chunk"/>); one chunk gives exact statistics, several give PyTorch's cumulative
+    /// average of chunk statistics (momentum = None).</summary>
+    public const int PopulationChunk = PopulationStatistics.Chunk;
 
     /// <summary>Creates the operator; <paramref name="population"/> is required for
     /// <see cref="BatchNormMode.Population"/> and ignored otherwise.</summary>
@@ -217,39 +218,10 @@ public abstract class NetworkOperator : LinearOperator
         }
     }
 
-    /// <summary>Statistics of the population subset for every BatchNorm layer: a train-mode pass (no gradients)
-    /// with momentum None (cumulative averaging) after resetting the running statistics.</summary>
-    void ComputePopulationStatistics(NetworkData population)
-    {
-        var snapshot = ModelSnapshot.Capture(Model);
-        try
-        {
-            var norms = Model.named_modules().Select(m => m.module).OfType<TorchSharp.Modules.NormBase>()
-                             .Where(n => n.track_running_stats).ToList();
-            foreach (var norm in norms)
-            {
-                norm.momentum = null;
-                norm.reset_running_stats();
-            }
-            Model.train();
-            using (no_grad())
-                for (long start = 0; start < population.Count; start += PopulationChunk)
-                {
-                    using var scope = NewDisposeScope();
-                    long length = Math.Min(PopulationChunk, population.Count - start);
-                    Model.call(population.Inputs.narrow(0, start, length).to_type(DType));
-                }
-            foreach (var norm in norms)
-            {
-                if (norm.running_mean is { } mean) _population.Add((mean, mean.detach().clone().DetachFromDisposeScope()));
-                if (norm.running_var is { } variance) _population.Add((variance, variance.detach().clone().DetachFromDisposeScope()));
-            }
-        }
-        finally
-        {
-            ModelSnapshot.RestoreAndDispose(snapshot);
-        }
-    }
+    /// <summary>Statistics of the population subset for every BatchNorm layer (<see cref="PopulationStatistics"/>),
+    /// kept to be copied into the running buffers for each product; the model is left unchanged.</summary>
+    void ComputePopulationStatistics(NetworkData population) =>
+        _population.AddRange(PopulationStatistics.Compute(Model, population, DType));
 
     static long CheckArguments(nn.Module<Tensor, Tensor> model, NetworkData data, ParameterSet parameters)
     {
