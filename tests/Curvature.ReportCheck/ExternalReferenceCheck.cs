@@ -7,12 +7,13 @@ namespace Curvature.ReportCheck;
 /// declarations excepted: they name a vocabulary and are never fetched), and no resource loaded from a file.</summary>
 static partial class ExternalReferenceCheck
 {
-    /// <summary>Attributes through which an element loads a resource, by element.</summary>
+    /// <summary>Attributes through which an element loads a resource, by element. In SVG, "href" also finds
+    /// xlink:href (the parser stores it as "href" in the XLink namespace).</summary>
     static readonly (string Element, string Attribute)[] Loaders =
     [
         ("img", "src"), ("img", "srcset"), ("script", "src"), ("link", "href"), ("iframe", "src"), ("embed", "src"),
         ("object", "data"), ("source", "src"), ("video", "src"), ("video", "poster"), ("audio", "src"),
-        ("image", "href"), ("image", "xlink:href"), ("use", "href"), ("use", "xlink:href"), ("feImage", "href"),
+        ("image", "href"), ("use", "href"), ("feImage", "href"),
     ];
 
     [GeneratedRegex(@"https?://[^\s""'<>()]*", RegexOptions.IgnoreCase)]

@@ -64,6 +64,11 @@ public static class HeadlessChromium
         $"--user-data-dir={profile}", "--dump-dom", url,
     ];
 
-    static string Tail(string text) =>
-        string.Join(Environment.NewLine, text.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(10));
+    /// <summary>The last lines of the browser's stderr, indented, without the D-Bus errors headless Chromium
+    /// prints on every run where no session bus exists (CI, containers): they would hide the real cause.</summary>
+    static string Tail(string text) => string.Join(Environment.NewLine, text
+        .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Where(line => !line.Contains(":ERROR:dbus/", StringComparison.Ordinal))
+        .TakeLast(10)
+        .Select(line => "  | " + line));
 }

@@ -193,6 +193,25 @@ public sealed class ReportCheckTests
         Assert.Equal("<script src=\"plot.js\"> loads a resource from outside the page (the report must be self-contained)", SingleFailure(report));
     }
 
+    [Theory]
+    [InlineData("<img src=\"figures/density.png\">", "<img src=\"figures/density.png\"> loads a resource from outside the page (the report must be self-contained)")]
+    [InlineData("<svg><image xlink:href=\"pic.png\"></image></svg>", "<image href=\"pic.png\"> loads a resource from outside the page (the report must be self-contained)")]
+    [InlineData("<link rel=\"icon\" href=\"//cdn.example.org/i.ico\">", "<link href=\"//cdn.example.org/i.ico\"> loads a resource from outside the page (the report must be self-contained)")]
+    [InlineData("<a href=\"https://arxiv.org/abs/1901.10159\">paper</a>", "<a href> references the external URL https://arxiv.org/abs/1901.10159")]
+    public void ReferencesOutsideThePageAreNamed(string element, string expected) =>
+        Assert.Equal(expected, SingleFailure(Valid.WithDom("<h1>", element + "<h1>")));
+
+    [Theory]
+    [InlineData("<img src=\"data:image/png;base64,iVBORw0KGgo=\">")]
+    [InlineData("<svg><defs><path id=\"m\" d=\"M0 0\"></path></defs><use href=\"#m\"></use></svg>")]
+    [InlineData("<a href=\"figures/density.svg\">density as SVG</a>")]
+    [InlineData("<p>Ghorbani et al. 2019, https://arxiv.org/abs/1901.10159 (a citation in prose loads nothing)</p>")]
+    public void SelfContainedReferencesPass(string element)
+    {
+        var report = Valid.WithDom("<h1>", element + "<h1>");
+        Assert.Empty(Checker.Check(report.Dom, report.Json, report.Files).Failures);
+    }
+
     [Fact]
     public void JsonWithoutFigureListFails()
     {
