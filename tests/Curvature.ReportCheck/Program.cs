@@ -1,0 +1,3 @@
+using Curvature.ReportCheck;
+
+return ReportCheckCommand.Run(args, Console.Out);
