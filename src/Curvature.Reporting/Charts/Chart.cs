@@ -77,16 +77,24 @@ public static class Chart
     static void AddSeries(Plot plot, ChartSeries s, bool logX, bool logY, double? yMin)
     {
         if (s.X.Length != s.Y.Length) throw new ArgumentException($"series '{s.Label}' has {s.X.Length} x values and {s.Y.Length} y values");
+        if (s.YError is not null && s.YError.Length != s.Y.Length) throw new ArgumentException($"series '{s.Label}' has {s.Y.Length} y values and {s.YError.Length} error bars");
         var xs = new List<double>();
         var ys = new List<double>();
+        var up = new List<double>();
+        var down = new List<double>();
         for (int i = 0; i < s.X.Length; i++)
         {
-            double x = s.X[i], y = s.Y[i];
+            double x = s.X[i], y = s.Y[i], e = s.YError is null ? 0 : s.YError[i];
             if (logX) { if (!(x > 0)) continue; x = Math.Log10(x); }
             if (logY) { if (!(y > 0) || y < yMin) continue; y = Math.Log10(y); }
             else if (y < yMin) continue;
             if (!double.IsFinite(x) || !double.IsFinite(y)) continue;
             xs.Add(x); ys.Add(y);
+            if (!(e > 0 && double.IsFinite(e))) { up.Add(0); down.Add(0); continue; }
+            double raw = s.Y[i];
+            // A bar reaching y ≤ 0 on a log axis is drawn down to the floor (yMin, else three decades below y).
+            up.Add(logY ? Math.Log10(raw + e) - y : e);
+            down.Add(logY ? y - Math.Log10(raw - e > 0 ? raw - e : yMin ?? raw * 1e-3) : e);
         }
         var scatter = plot.Add.Scatter(xs.ToArray(), ys.ToArray());
         scatter.LegendText = s.Label;
@@ -104,6 +112,13 @@ public static class Chart
                 scatter.MarkerSize = 0; scatter.LineWidth = 5;
                 scatter.Color = (s.Color is null ? scatter.Color : Color.FromHex(s.Color)).WithAlpha(0.45);
                 break;
+        }
+        if (s.YError is not null && xs.Count > 0)
+        {
+            var zeros = new double[xs.Count];
+            var bars = new ScottPlot.Plottables.ErrorBar(xs, ys, zeros, zeros, up, down) { LineWidth = 1.5f };
+            bars.Color = (s.Color is null ? scatter.Color : Color.FromHex(s.Color)).WithAlpha(1.0);
+            plot.Add.Plottable(bars);
         }
     }
 

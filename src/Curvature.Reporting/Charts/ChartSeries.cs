@@ -17,7 +17,12 @@ public enum SeriesStyle
 /// <param name="Y">Ordinates (same length as X).</param>
 /// <param name="Style">Measured, theory or markers.</param>
 /// <param name="Color">Optional colour as #RRGGBB; the palette's next colour when null.</param>
-public sealed record ChartSeries(string Label, double[] X, double[] Y, SeriesStyle Style = SeriesStyle.Measured, string? Color = null);
+public sealed record ChartSeries(string Label, double[] X, double[] Y, SeriesStyle Style = SeriesStyle.Measured, string? Color = null)
+{
+    /// <summary>Optional ± half-widths of error bars (e.g. one standard error), same length and units as Y; null: none.
+    /// On a log y axis the bar spans log₁₀(y − e) … log₁₀(y + e), cut at the axis floor when y − e ≤ 0.</summary>
+    public double[]? YError { get; init; }
+}
 
 /// <summary>A vertical marker line at X with a legend label (e.g. a predicted eigenvalue).</summary>
 /// <param name="Label">Legend text.</param>
