@@ -39,6 +39,7 @@ internal static class HessianCommand
         var top = OptionFactory.Positive("--top", 10, "Number of top eigenpairs K.");
         var density = OptionFactory.Create("--density", false, "Estimate the spectral density by SLQ (also gives the trace, |λ| and negative mass).");
         var trace = OptionFactory.Create("--trace", false, "Estimate the trace (by SLQ with --density, else by Hutch++).");
+        var gradientBatch = OptionFactory.Optional<int>("--gradient-batch-size", "Mini-batch f_K from gradients of consecutive batches of this size (default: the partition's batches).");
         var traceProducts = OptionFactory.Positive("--trace-products", HutchPlusPlus.DefaultInitialMatvecs, "Hutch++ budget of --trace without --density (≥ 4).");
         var exact = OptionFactory.Create("--exact", false, $"Materialise the matrix (≤ {CurvatureProbe.MaxExactParameters} parameters) and report every estimate's error.");
         var lanczosSteps = OptionFactory.Positive("--lanczos-steps", 90, "SLQ Lanczos steps per probe (90: Ghorbani et al. 2019).");
@@ -48,7 +49,7 @@ internal static class HessianCommand
         var outDir = OptionFactory.OptionalText("--out", $"Write the record and the figures to this directory (default {DefaultOutputDirectory} when --json is not given).");
 
         var command = new Command("hessian", "Curvature of a network's loss: top eigenpairs, density, trace and gradient concentration, in a chosen BatchNorm mode.");
-        foreach (var o in net.All.Concat([batchSize, bnMode, populationSamples, operatorKind, parameters, top, density, trace, traceProducts, exact,
+        foreach (var o in net.All.Concat([batchSize, bnMode, populationSamples, operatorKind, parameters, top, density, trace, traceProducts, gradientBatch, exact,
                                           lanczosSteps, probes, tolerance, json, outDir]))
             command.Options.Add(o);
 
@@ -59,6 +60,7 @@ internal static class HessianCommand
             if (jsonPath is not null) OutputPlan.CheckWritableFile(jsonPath, "--json");
             if (outPath is not null) OutputPlan.CheckWritableDirectory(outPath, "--out");
             if (parse.GetValue(batchSize) is <= 0) throw new UserInputException($"--batch-size must be a positive number; got {parse.GetValue(batchSize)}");
+            if (parse.GetValue(gradientBatch) is <= 0) throw new UserInputException($"--gradient-batch-size must be a positive number; got {parse.GetValue(gradientBatch)}");
             if (parse.GetValue(traceProducts) < 4) throw new UserInputException($"--trace-products must be at least 4 (Hutch++ needs 2 residual probes for a standard error); got {parse.GetValue(traceProducts)}");
             if (parse.GetValue(tolerance) is { } given && !(given > 0 && given < 1)) throw new UserInputException($"--tolerance must be between 0 and 1; got {given}");
             var run = RunInfo.Capture(context.Args);
@@ -99,12 +101,14 @@ internal static class HessianCommand
             };
             double residualTolerance = parse.GetValue(tolerance) ?? (scalar == ScalarType.Float32 ? Float32Tolerance : Tolerances.RitzResidualRelative);
             var options = new CurvatureProbeOptions(parse.GetValue(top), parse.GetValue(density), parse.GetValue(trace), parse.GetValue(lanczosSteps), parse.GetValue(probes), parse.GetValue(exact),
-                                                    residualTolerance, TraceProducts: parse.GetValue(traceProducts));
+                                                    residualTolerance, TraceProducts: parse.GetValue(traceProducts),
+                                                    GradientBatchSize: parse.GetValue(gradientBatch));
             using var generator = new Generator(s);
             var report = ProgressBars.Run(context, progress => CurvatureProbe.Run(curvature, op, options, generator, progress));
 
             string recordJson = Json.Record("curvature.hessian", run, report, ("config", config),
-                                            ("model_has_batch_statistics", curvature.HasBatchStatistics));
+                                            ("model_has_batch_statistics", curvature.HasBatchStatistics),
+                                            ("gradient_batch_size", parse.GetValue(gradientBatch) ?? config.BatchSize));
             var plan = new OutputPlan();
             if (jsonPath is not null) plan.AddText(jsonPath, recordJson);
             if (outPath is not null)

@@ -19,7 +19,7 @@ internal static class HessianTable
         Row("‖gradient‖", F(r.GradientNorm));
         Row($"λ₁ / λ_{r.TopEigenvalues.Length}", F(r.Lambda1OverLambdak));
         Row($"gradient in top-{r.TopEigenvalues.Length} subspace f_K (full batch)", F(r.GradientOverlapTopk));
-        if (c.Samples > c.BatchSize)
+        if (double.IsFinite(r.GradientOverlapTopkMiniBatchStderr))
             Row($"f_K of mini-batch gradients (mean ± SE)", $"{F(r.GradientOverlapTopkMiniBatch)} ± {F(r.GradientOverlapTopkMiniBatchStderr)}");
         Row("curvature along the gradient gᵀHg/‖g‖²", F(r.GradientCurvature));
         if (double.IsFinite(r.Trace)) Row("trace (± SE)", $"{F(r.Trace)} ± {F(r.TraceStderr)}");

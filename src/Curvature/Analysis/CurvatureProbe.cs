@@ -33,6 +33,8 @@ public static class CurvatureProbe
             throw new ArgumentOutOfRangeException(nameof(options), $"--lanczos-steps must be at least 1; got {options.LanczosSteps}");
         if (options.Probes < 1)
             throw new ArgumentOutOfRangeException(nameof(options), $"--probes must be at least 1; got {options.Probes}");
+        if (options.GradientBatchSize is < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), $"--gradient-batch-size must be at least 1; got {options.GradientBatchSize}");
         if (options.Trace && !options.Density && options.TraceProducts < 4)
             throw new ArgumentOutOfRangeException(nameof(options), $"the Hutch++ trace needs at least 4 products; got {options.TraceProducts}");
         if (options.Exact && n > MaxExactParameters)
@@ -44,7 +46,7 @@ public static class CurvatureProbe
 
         progress?.Report(new ProbeProgress("gradient", 0, 1));
         var (loss, gradient) = op.LossAndGradient();
-        var batchGradients = op.BatchGradients();
+        var batchGradients = op.BatchGradients(options.GradientBatchSize);
         double gradientNormSquared = gradient.dot(gradient).item<double>();
         progress?.Report(new ProbeProgress("gradient", 1, 1));
 

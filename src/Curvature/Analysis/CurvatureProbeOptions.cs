@@ -19,6 +19,9 @@ namespace Curvature.Analysis;
 /// Ghorbani's σ, defined for λ, is far too narrow on a ln|λ| grid and leaves isolated spikes.</param>
 /// <param name="TraceProducts">Hutch++ budget when the trace is wanted without the density (default
 /// <see cref="HutchPlusPlus.DefaultInitialMatvecs"/>: ≥ 10 residual probes for an honest standard error).</param>
+/// <param name="GradientBatchSize">Size of the mini-batches whose gradients give the mini-batch f_K (default: the
+/// operator's own partition). With the analysis data as one batch, SGD's batch size (128) makes f_K that of the gradients
+/// SGD actually follows.</param>
 public sealed record CurvatureProbeOptions(
     int TopK = 10,
     bool Density = true,
@@ -29,4 +32,5 @@ public sealed record CurvatureProbeOptions(
     double Tolerance = Tolerances.RitzResidualRelative,
     int? MaxEigenSteps = null,
     DensitySmoothing Smoothing = DensitySmoothing.GhorbaniVariance,
-    int TraceProducts = HutchPlusPlus.DefaultInitialMatvecs);
+    int TraceProducts = HutchPlusPlus.DefaultInitialMatvecs,
+    int? GradientBatchSize = null);

@@ -140,10 +140,11 @@ public static class BatchNormStudy
     static HessianOperator Operator(Context c, nn.Module<Tensor, Tensor> model, BatchNormMode mode, ParameterSet? parameters = null) =>
         new(model, c.Loss, c.Analysis, mode, parameters, mode == BatchNormMode.Population ? c.Population : null);
 
-    /// <summary>The per-checkpoint probe settings: top-K and the Hutch++ trace, no density (that is measured at the
-    /// selected checkpoints only).</summary>
+    /// <summary>The per-checkpoint probe settings: top-K, the Hutch++ trace, mini-batch f_K over batches of SGD's size, no
+    /// density (that is measured at the selected checkpoints only).</summary>
     static CurvatureProbeOptions ProbeOptions(StudyOptions o, bool trace) =>
-        new(o.TopK, Density: false, Trace: trace, o.DensitySteps, o.DensityProbes, Exact: false, o.Tolerance, TraceProducts: o.TraceProducts);
+        new(o.TopK, Density: false, Trace: trace, o.DensitySteps, o.DensityProbes, Exact: false, o.Tolerance, TraceProducts: o.TraceProducts,
+            GradientBatchSize: o.Training.BatchSize);
 
     static CheckpointResult Measure(Context c, StudyArm arm, nn.Module<Tensor, Tensor> model, int step)
     {

@@ -32,7 +32,7 @@ public sealed class TinyStudyRun : IDisposable
 /// <summary>
 /// The acceptance check of issue 4: the study's metrics at a checkpoint equal a separate <c>curvature hessian</c> run on
 /// that checkpoint's saved weights — same data (the first A examples as one batch), same BatchNorm mode, same seed of the
-/// probe vectors — so every number in a study can be reproduced and inspected on its own. Also: the arms are paired
+/// probe vectors, mini-batch f_K over batches of SGD's size (--gradient-batch-size) — so every number in a study can be reproduced and inspected on its own. Also: the arms are paired
 /// (identical initial weights of the shared layers).
 /// </summary>
 public sealed class StudyCheckpointAgreementTests(TinyStudyRun study) : IClassFixture<TinyStudyRun>
@@ -55,7 +55,7 @@ public sealed class StudyCheckpointAgreementTests(TinyStudyRun study) : IClassFi
 
         string weights = Path.Combine(study.Out, "checkpoints", arm, $"step-{step}.safetensors");
         string json = study.Temp.Combine($"hessian-{arm}-{step}.json");
-        var run = CliRunner.Run(["hessian", .. TinyStudyRun.Model, "--norm", norm, "--weights", weights, "--samples", "100", "--trace", "--json", json]);
+        var run = CliRunner.Run(["hessian", .. TinyStudyRun.Model, "--norm", norm, "--weights", weights, "--samples", "100", "--trace", "--gradient-batch-size", "32", "--json", json]);
         Assert.True(run.ExitCode == 0, run.ToString());
         var hessian = JsonNode.Parse(File.ReadAllText(json))!;
 
@@ -68,6 +68,8 @@ public sealed class StudyCheckpointAgreementTests(TinyStudyRun study) : IClassFi
         for (int i = 0; i < expected.Count; i++) Close(expected[i], actual[i]);
         Close(hessian["lambda1_over_lambdak"], checkpoint["lambda1_over_lambdak"]);
         Close(hessian["gradient_overlap_topk"], checkpoint["gradient_overlap_topk"]);
+        Close(hessian["gradient_overlap_topk_mini_batch"], checkpoint["gradient_overlap_topk_mini_batch"]);
+        Close(hessian["gradient_overlap_topk_mini_batch_stderr"], checkpoint["gradient_overlap_topk_mini_batch_stderr"]);
         Close(hessian["gradient_curvature"], checkpoint["gradient_curvature"]);
         Close(hessian["trace"], checkpoint["trace"]);
         Close(hessian["trace_stderr"], checkpoint["trace_stderr"]);

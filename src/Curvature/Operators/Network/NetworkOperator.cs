@@ -144,15 +144,19 @@ public abstract class NetworkOperator : LinearOperator
         });
     }
 
-    /// <summary>Per-batch mean losses and gradients (flat, float64), in partition order: the mini-batch
-    /// gradients of SGD on this partition.</summary>
-    public IReadOnlyList<Tensor> BatchGradients()
+    /// <summary>Per-batch mean-loss gradients (flat, float64), in partition order: the mini-batch gradients of SGD on
+    /// this operator's partition, or on the partition of the same data into batches of <paramref name="batchSize"/>
+    /// (consecutive, the last one shorter; a BatchNorm in train mode then normalises each by its own statistics, as SGD does).</summary>
+    public IReadOnlyList<Tensor> BatchGradients(int? batchSize = null)
     {
+        if (batchSize is < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"the mini-batch size must be at least 1; got {batchSize}");
+        var partition = batchSize is { } b ? new Data.BatchPartition((int)Data.Count, b).Batches.Select(r => ((long)r.Start, (long)r.Size, r.Weight))
+                                           : Data.Batches();
         using var outer = NewDisposeScope();
         var list = WithModel(() =>
         {
             var gradients = new List<Tensor>();
-            foreach (var (x, y, _) in BatchTensors())
+            foreach (var (x, y, _) in BatchTensors(partition))
             {
                 using var scope = NewDisposeScope();
                 gradients.Add(BatchGradient(x, y).Gradient.MoveToOuterDisposeScope());
@@ -172,9 +176,11 @@ public abstract class NetworkOperator : LinearOperator
     }
 
     /// <summary>The batches as tensors in the operator's dtype (views; disposed with the caller's scope).</summary>
-    protected IEnumerable<(Tensor Inputs, Tensor Targets, double Weight)> BatchTensors()
+    protected IEnumerable<(Tensor Inputs, Tensor Targets, double Weight)> BatchTensors() => BatchTensors(Data.Batches());
+
+    IEnumerable<(Tensor Inputs, Tensor Targets, double Weight)> BatchTensors(IEnumerable<(long Start, long Length, double Weight)> batches)
     {
-        foreach (var (start, length, weight) in Data.Batches())
+        foreach (var (start, length, weight) in batches)
         {
             var x = Data.Inputs.narrow(0, start, length).to_type(DType);
             var y = Data.Targets.narrow(0, start, length);
