@@ -17,7 +17,7 @@ internal static class StudyTable
         var table = new Table().Border(TableBorder.Rounded).AddColumn("finding").AddColumn("measured").AddColumn("verdict");
         foreach (var f in summary.Findings)
         {
-            string numbers = string.Join("\n", f.Values.Select(v => $"{v.Label}: {v.Value.ToString("G3", CultureInfo.InvariantCulture)}"));
+            string numbers = string.Join("\n", f.Values.Select(v => $"{v.Label}: {NumberText.Short(v.Value)}"));
             string verdict = f.Verdict switch
             {
                 Verdict.Supported => "[green]supported[/]",
