@@ -9,9 +9,10 @@ namespace Curvature.Tests.Cli;
 /// minutes, so a check that came too late would show up as a slow run, caught by <see cref="BeforeTraining"/>.</summary>
 public sealed class StudyBadInputTests
 {
-    /// <summary>Upper bound on a rejection: parsing plus at most loading the 10,000 embedded images (well under a
-    /// second alone, a few seconds on a loaded 2-core machine). The smallest study that trains at all takes ~20 s and
-    /// the default one minutes, so a rejection that came after training began cannot pass this bound.</summary>
+    /// <summary>Upper bound on a rejection: parsing plus at most loading the embedded images (well under a second alone,
+    /// a few seconds on a loaded 2-core machine). Every case starts from the default study (3 arms × 1,000 steps on 5,000
+    /// images, checkpoint analyses and an init sweep: minutes, like the ~5-minute demo), so a rejection that came only
+    /// after training began cannot pass this bound.</summary>
     static readonly TimeSpan BeforeTraining = TimeSpan.FromSeconds(15);
 
     [Theory]
