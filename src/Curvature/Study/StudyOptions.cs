@@ -72,7 +72,7 @@ public sealed record StudyOptions(IReadOnlyList<StudyArm> Arms, TrainingOptions 
         if (TopK < 1) throw new ArgumentException($"study: --top must be at least 1; got {TopK}");
         if (!(Tolerance > 0 && Tolerance < 1)) throw new ArgumentException($"study: the tolerance must be in (0, 1); got {Tolerance}");
         if (!(LayerTolerance > 0 && LayerTolerance < 1)) throw new ArgumentException($"study: the layer tolerance must be in (0, 1); got {LayerTolerance}");
-        if (TraceProducts < 4) throw new ArgumentException($"study: the trace needs at least 4 products (Hutch++); got {TraceProducts}");
+        if (TraceProducts < 4) throw new ArgumentException($"study: --trace-products must be at least 4 (Hutch++ needs 2 residual probes for a standard error); got {TraceProducts}");
         if (DensityProbes < 1) throw new ArgumentException($"study: --probes must be at least 1; got {DensityProbes}");
         if (DensitySteps < 2) throw new ArgumentException($"study: --lanczos-steps must be at least 2; got {DensitySteps}");
         if (PopulationRefreshEvery < 1) throw new ArgumentException($"study: --population-refresh must be at least 1; got {PopulationRefreshEvery}");
