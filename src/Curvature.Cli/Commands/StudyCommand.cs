@@ -70,7 +70,13 @@ internal static class StudyCommand
             var scalar = NetworkSetup.ParseDtype(parse.GetValue(net.Dtype)!);
             ulong seed = parse.GetValue(net.Seed);
             using var scope = NewDisposeScope();
-            var (loaded, allLabels, split) = net.LoadData(parse, n + m);
+            Tensor loaded, allLabels;
+            string split;
+            try { (loaded, allLabels, split) = net.LoadData(parse, n + m); }
+            catch (Data.CurvatureDataException e) when (m > 0)
+            {
+                throw new UserInputException($"--samples {n} and --held-out {m} need {n + m} examples: {DemoCommand.DataMessage(e)}");
+            }
             var all = net.Standardized(parse, loaded, n).to_type(scalar);
             var config = net.Config(parse, split, n, Math.Min(parse.GetValue(sgd.BatchSize), n), p, all.narrow(0, 0, n), allLabels.narrow(0, 0, n))
                          with { Norm = string.Join(",", armList.Select(x => x.Name)), Weights = null, InitScale = 1.0 };
