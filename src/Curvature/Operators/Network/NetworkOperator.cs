@@ -58,24 +58,32 @@ public abstract class NetworkOperator : LinearOperator
     public long Products { get; private set; }
 
     /// <summary>
-    /// Two products with the same vector must agree bit for bit; if they do not (dropout or another random
-    /// layer active, a data pipeline that changes between calls), every estimate built on the operator would be
-    /// noise, so this throws with a readable message instead. Derived constructors call it last.
+    /// Two products with the same vectors must agree bit for bit, and uᵀAv must equal vᵀAu up to round-off
+    /// (<see cref="Tolerances.ProductSymmetryRelative64"/>, <see cref="Tolerances.ProductSymmetryRelative32"/>); if
+    /// not (dropout or another random layer active, a data pipeline that changes between calls, a non-differentiable
+    /// or custom layer that breaks the symmetry of second derivatives), every estimate built on the operator would be
+    /// wrong, so this throws with a readable message instead. Derived constructors call it last; it costs four products.
     /// </summary>
     protected void VerifyDeterminism()
     {
         using var scope = NewDisposeScope();
         using var generator = new Generator(DeterminismSeed);
-        var v = rand(Size, dtype: ScalarType.Float64, generator: generator).lt(0.5).to_type(ScalarType.Float64).mul_(2).sub_(1);
-        var first = Multiply(v);
-        var second = Multiply(v);
-        Products -= 2;
+        var block = rand(Size, 2, dtype: ScalarType.Float64, generator: generator).lt(0.5).to_type(ScalarType.Float64).mul_(2).sub_(1);
+        var first = Multiply(block);
+        var second = Multiply(block);
+        Products -= 4;
         double difference = (first - second).abs().max().item<double>();
         if (difference != 0 || !first.isfinite().all().item<bool>())
             throw new InvalidOperationException(
                 difference != 0
                     ? $"{GetType().Name}: two products with the same vector differ (max |Δ| = {difference:G3}); the model or data is not deterministic — disable dropout and other random layers, and fix the data order"
                     : $"{GetType().Name}: the product is not finite (NaN or ∞) at the current weights; check the weights and the data");
+        double asymmetry = SymmetryProbe.RelativeAsymmetry(block[.., 0], first[.., 0], block[.., 1], first[.., 1]);
+        double tolerance = DType == ScalarType.Float64 ? Tolerances.ProductSymmetryRelative64 : Tolerances.ProductSymmetryRelative32;
+        if (!(asymmetry <= tolerance))
+            throw new InvalidOperationException(
+                $"{GetType().Name}: the operator is not symmetric (|uᵀAv − vᵀAu| / (‖u‖‖Av‖) = {asymmetry:G3} > {tolerance:G1}); a layer breaks the "
+                + "symmetry of second derivatives (a custom autograd function or a non-differentiable operation) — its spectrum would be meaningless");
     }
 
     /// <summary>Seed of the determinism probe vector (any fixed value: it checks repeatability, not a statistic).</summary>
