@@ -341,7 +341,9 @@ public static class StudyFigures
         {
             int a = Array.FindIndex(r.Arms, x => x.Name == group.Key);
             string color = ArmColor(group.Key, Math.Max(a, 0));
-            var runs = group.Select(s => (s.InitScale, X: s.Steps.Select(t => t + 1.0).ToArray(), Y: lambda ? s.LambdaMax : s.Loss, Main: false)).ToList();
+            double mainScale = a >= 0 ? r.Arms[a].InitScale : 1.0;
+            // The study records the main arm's own run in the sweep too: it is the thick line.
+            var runs = group.Select(s => (s.InitScale, X: s.Steps.Select(t => t + 1.0).ToArray(), Y: lambda ? s.LambdaMax : s.Loss, Main: s.InitScale == mainScale)).ToList();
             if (a >= 0 && runs.All(x => x.InitScale != r.Arms[a].InitScale))
             {
                 var arm = r.Arms[a];
