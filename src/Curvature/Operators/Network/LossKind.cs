@@ -51,6 +51,7 @@ public static class Losses
     public static void RequireTargets(LossKind kind, Tensor targets, long? outputs)
     {
         ArgumentNullException.ThrowIfNull(targets);
+        using var scope = NewDisposeScope();
         if (targets.dtype == ScalarType.Int64 && targets.dim() == 1)
         {
             if (targets.numel() == 0) return;
