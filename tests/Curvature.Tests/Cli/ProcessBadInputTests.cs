@@ -478,7 +478,7 @@ public sealed class ProcessBadInputOptionsTests
     public void DemoNegativeSeed() => Rejected(["demo", "--seed", "-1"], addOut: true, addJson: false, "--seed");
 
     [Fact]
-    public void UnknownVerb() => Rejected(["quadratic"], addOut: false, addJson: false, "quadratic");
+    public void UnknownOption() => Rejected(["hessian", "--bogus", "1"], addOut: true, addJson: true, "Unrecognized command or argument '--bogus'");
 }
 
 /// <summary>Outputs that cannot be written. Tests may run as root, whom permission bits do not stop, so "not writable"
