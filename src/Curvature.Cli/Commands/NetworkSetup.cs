@@ -70,6 +70,16 @@ internal static class NetworkSetup
     /// <summary>Builds the model the config describes for inputs of the given shape (per sample).</summary>
     public static nn.Module<Tensor, Tensor> BuildModel(NetworkConfig c, long[] sampleShape, ScalarType dtype)
     {
+        var model = Build(c, sampleShape, dtype);
+        // PyTorch's initialisation times --init-scale can overflow the dtype (1e200 is ∞ in float32).
+        if (Models.ModelChecks.FindNonFinite(model) is { } bad)
+            throw new UserInputException($"--init-scale {c.InitScale:G}: the initial weights overflow {c.Dtype}: {bad}; choose a smaller --init-scale"
+                                         + (dtype == ScalarType.Float32 ? " or --dtype float64" : ""));
+        return model;
+    }
+
+    static nn.Module<Tensor, Tensor> Build(NetworkConfig c, long[] sampleShape, ScalarType dtype)
+    {
         try
         {
             switch (c.Model)
@@ -95,8 +105,12 @@ internal static class NetworkSetup
     }
 
     /// <summary>Loads a checkpoint strictly into the model (keys, shapes, dtypes named on mismatch).</summary>
+    /// <summary>Loads a checkpoint strictly into the model (keys, shapes, dtypes named on mismatch) and refuses weights
+    /// that hold NaN or ∞ before any analysis or training starts. Floating-point tensors of another precision are
+    /// converted (float32 → float64 is exact); integer/bool tensors must match.</summary>
     public static void LoadWeights(nn.Module model, string path)
     {
+        if (Directory.Exists(path)) throw new UserInputException($"--weights {path}: is a directory; give the checkpoint file (e.g. {Path.Combine(path, "model.safetensors")})");
         if (!File.Exists(path)) throw new UserInputException($"--weights {path}: no such file");
         try
         {
@@ -104,8 +118,14 @@ internal static class NetworkSetup
         }
         catch (CheckpointException e)
         {
-            throw new UserInputException(e.Message);
+            // A key or shape mismatch means the file holds another architecture (or one built for other data).
+            string hint = e.Key is not null && (e.Message.Contains(" shape ", StringComparison.Ordinal) || e.Message.Contains("is in the", StringComparison.Ordinal))
+                ? "; the checkpoint was saved from a different model: give the --model, --hidden/--channels/--depth, --norm, --classes and data it was trained with"
+                : "";
+            throw new UserInputException($"--weights {e.Message}{hint}");
         }
+        if (Models.ModelChecks.FindNonFinite(model) is { } bad)
+            throw new UserInputException($"--weights {path}: the weights contain {bad}; the checkpoint is unusable (saved after training diverged?) — use an earlier checkpoint");
     }
 
     /// <summary>Inputs [N, …] (images as [N, C, H, W]) and int64 labels [N] of the first <paramref name="samples"/>
@@ -133,7 +153,17 @@ internal static class NetworkSetup
             case "gaussian-mixture":
             {
                 var config = new GaussianMixtureConfig(classes, mixtureDimensions, samples, mixtureSeparation, 1.0, seed);
-                try { config.Validate(); } catch (ArgumentException e) { throw new UserInputException(e.Message); }
+                try { config.Validate(); }
+                catch (ArgumentException e)
+                {
+                    // The library names its own symbols (K, d, n, s); on the command line they are options.
+                    string option = e.Message.Contains("classes K;", StringComparison.Ordinal) ? $"--classes {classes}"
+                        : e.Message.Contains("samples n", StringComparison.Ordinal) || e.Message.StartsWith("n·d", StringComparison.Ordinal) ? $"--samples {samples}"
+                        : e.Message.Contains("dimensions d", StringComparison.Ordinal) || e.Message.StartsWith("K·d", StringComparison.Ordinal) ? $"--mixture-dims {mixtureDimensions}"
+                        : e.Message.Contains("separation", StringComparison.Ordinal) ? $"--mixture-separation {mixtureSeparation:G}"
+                        : "--dataset gaussian-mixture";
+                    throw new UserInputException($"{option}: {e.Message}");
+                }
                 using var draw = GaussianMixture.Draw(config, dtype);
                 return (draw.Inputs.clone(), draw.Labels.clone(), "synthetic");
             }

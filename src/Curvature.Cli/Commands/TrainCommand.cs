@@ -99,21 +99,33 @@ internal static class TrainCommand
             catch (ArgumentException e) { throw new UserInputException(e.Message); }
 
             var saved = new List<string>();
+            bool createdOut = !Directory.Exists(outPath), createdCheckpoints = !Directory.Exists(Path.Combine(outPath, "checkpoints"));
             TrainingHistory history;
             using (trainer)
             {
-                // Checkpoints are resumable trainer states written as the run reaches them (the record comes at the end).
+                // Checkpoints are resumable trainer states written as the run reaches them (the record comes at the end), so a
+                // run that dies later keeps them. A run that fails on its own — the loss diverged — removes them again.
                 int startStep = trainer.Step;
-                history = ProgressBars.Run(context, progress => trainer.Run(onCheckpoint: (step, _) =>
+                try
                 {
-                    if (step == startStep && resumeDir is not null) return;   // already saved by the run resumed from
-                    string dir = Path.Combine(outPath, "checkpoints", $"step-{step}");
-                    trainer.Save(dir);
-                    saved.Add(dir);
-                }, progress: new StepProgress(progress)));
-                trainer.Save(Path.Combine(outPath, "final"));
+                    history = ProgressBars.Run(context, progress => trainer.Run(onCheckpoint: (step, _) =>
+                    {
+                        if (step == startStep && resumeDir is not null) return;   // already saved by the run resumed from
+                        string dir = Path.Combine(outPath, "checkpoints", $"step-{step}");
+                        Save(trainer, dir, saved);
+                        saved.Add(dir);
+                    }, progress: new StepProgress(progress)));
+                    Save(trainer, Path.Combine(outPath, "final"), saved);
+                }
+                catch (DivergedException e)
+                {
+                    foreach (string dir in saved) TryDeleteDirectory(dir);
+                    if (createdOut) TryDeleteDirectory(outPath);
+                    else if (createdCheckpoints) TryDeleteDirectory(Path.Combine(outPath, "checkpoints"));
+                    throw new UserInputException($"training diverged: the mini-batch loss is {e.Loss} at step {e.Step} of {totalSteps}; "
+                                                 + $"lower --lr (now {options.LearningRate:G}){(config.InitScale != 1 ? " or --init-scale" : "")}; nothing was written");
+                }
             }
-
             var settings = new TrainSettings(options.LearningRate, options.Momentum, options.WeightDecay, config.BatchSize, totalSteps, scheduleName,
                                              parse.GetValue(sgd.Gamma), parse.GetValue(sgd.StepEvery), options.EvaluateEvery, m, saveAt, resumeDir);
             string recordJson = Json.Record("curvature.train", run, history, ("config", config), ("training", settings),
@@ -130,9 +142,48 @@ internal static class TrainCommand
     }
 
     /// <summary>Forwards training steps to the progress bars synchronously (System.Progress would post them to the
-    /// thread pool, out of order and after the run).</summary>
+    /// thread pool, out of order and after the run), and stops the run at the first non-finite mini-batch loss: every
+    /// later step, checkpoint and the record would be NaN.</summary>
     sealed class StepProgress(IProgress<Analysis.ProbeProgress> bars) : IProgress<TrainingProgress>
     {
-        public void Report(TrainingProgress value) => bars.Report(new Analysis.ProbeProgress("training", value.Step, value.Steps));
+        public void Report(TrainingProgress value)
+        {
+            if (!double.IsFinite(value.Loss)) throw new DivergedException(value.Step, double.IsNaN(value.Loss) ? "NaN" : value.Loss > 0 ? "+∞" : "−∞");
+            bars.Report(new Analysis.ProbeProgress("training", value.Step, value.Steps));
+        }
+    }
+
+    /// <summary>The loss of update <paramref name="step"/> was not finite.</summary>
+    sealed class DivergedException(int step, string loss) : Exception($"the loss is {loss} at step {step}")
+    {
+        public int Step { get; } = step;
+        public string Loss { get; } = loss;
+    }
+
+    /// <summary>Saves a resumable checkpoint; a failure (disk full, permissions) removes the incomplete directory and is
+    /// reported as an output error that names the complete checkpoints kept.</summary>
+    static void Save(Trainer trainer, string dir, List<string> saved)
+    {
+        bool existed = Directory.Exists(dir);
+        try
+        {
+            trainer.Save(dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CheckpointException)
+        {
+            if (!existed) TryDeleteDirectory(dir);
+            var cause = e is CheckpointException { InnerException: { } inner } ? inner : e;
+            string reason = cause is IOException { HResult: OutputPlan.DiskFullErrno } || cause.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase)
+                ? "no space left on device (disk full?)" : cause.Message.Split('\n')[0];
+            string kept = saved.Count > 0 ? $"; the complete checkpoints up to {saved[^1]} are kept (--resume one of them)" : "";
+            throw new IOException($"{dir}: {reason}{kept}", e);
+        }
+    }
+
+    static void TryDeleteDirectory(string dir)
+    {
+        try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 }

@@ -77,7 +77,9 @@ public static class IdxReader
         {
             uint size = BinaryPrimitives.ReadUInt32BigEndian(sizeBytes.AsSpan(4 * i));
             if (size == 0)
-                throw new CurvatureDataException($"{name}: IDX dimension {i} has size 0; every size must be at least 1");
+                throw new CurvatureDataException(i == 0
+                    ? $"{name}: empty data set: the header says 0 items (IDX dimension 0 has size 0); the file is incomplete or the wrong one"
+                    : $"{name}: IDX dimension {i} has size 0; every size must be at least 1");
             if (size > int.MaxValue)
                 throw new CurvatureDataException($"{name}: IDX dimension {i} has size {size}, too large");
             dims[i] = (int)size;

@@ -63,6 +63,22 @@ public sealed class Trainer : IDisposable
         if (_parameters.Length == 0) throw new ArgumentException("training: the model has no trainable parameters");
         foreach (var (name, p) in _parameters)
             if (p.dtype != inputs.dtype) throw new ArgumentException($"training: parameter {name} is {p.dtype} but the inputs are {inputs.dtype}");
+        // A wrong-shaped input or an out-of-range label inside libtorch can abort the process: check them in C# first.
+        try
+        {
+            long? outputs = Models.ModelChecks.RequireInputShape(model, inputs.shape[1..]);
+            Losses.RequireTargets(options.Loss, labels, outputs);
+            if (heldOutInputs is not null)
+            {
+                Models.ModelChecks.RequireInputShape(model, heldOutInputs.shape[1..]);
+                Losses.RequireTargets(options.Loss, heldOutLabels!, outputs);
+            }
+            Models.ModelChecks.RequireFinite(model, "the initial weights");
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"training: {e.Message}", e);
+        }
         _batchNorms = model.named_modules().Select(m => m.module).OfType<TorchSharp.Modules.NormBase>().Where(m => m.track_running_stats).ToArray();
         if (options.PopulationRefreshEvery > 0)
         {

@@ -38,7 +38,13 @@ public sealed record TrainerState(string Format, int Step, double LearningRate, 
     /// <summary>The format tag written and required.</summary>
     public const string FormatTag = "curvature.trainer-state/1";
 
-    static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    /// <summary>NaN and ±∞ are written as the strings "NaN", "Infinity", "-Infinity": a diverged mini-batch loss must
+    /// round-trip exactly (resuming reproduces the history bit for bit), and plain JSON numbers cannot hold it.</summary>
+    static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     internal static TrainerState Of(Trainer t)
     {
@@ -48,7 +54,28 @@ public sealed record TrainerState(string Format, int Step, double LearningRate, 
                                 o.PopulationRefreshEvery);
     }
 
-    internal void Write(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions));
+    /// <summary>Writes the sidecar atomically (temporary file, flushed, renamed), so a killed run never leaves a
+    /// checkpoint directory whose trainer.json is half written; it is written last, so its presence marks a complete
+    /// checkpoint.</summary>
+    internal void Write(string path)
+    {
+        string full = System.IO.Path.GetFullPath(path);
+        string temporary = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(full)!, $".{System.IO.Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+            {
+                stream.Write(System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(this, JsonOptions)));
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, full, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
 
     internal static TrainerState Read(string path)
     {

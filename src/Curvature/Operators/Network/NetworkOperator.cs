@@ -34,6 +34,15 @@ public abstract class NetworkOperator : LinearOperator
         if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown BatchNorm mode");
         if (loss == LossKind.CrossEntropy && (data.Targets.dim() != 1 || data.Targets.dtype != ScalarType.Int64))
             throw new ArgumentException($"cross-entropy needs int64 class labels [N]; got {data.Targets.dtype} [{string.Join(", ", data.Targets.shape)}]");
+        // Everything a libtorch call would reject (possibly by aborting the process) is checked here, before the first
+        // forward pass: the model must fit the data's sample shape, labels must be in range, weights and inputs finite.
+        long? outputs = Models.ModelChecks.RequireInputShape(model, data.Inputs.shape[1..]);
+        if (population is not null && mode == BatchNormMode.Population)
+            Models.ModelChecks.RequireInputShape(model, population.Inputs.shape[1..]);
+        Losses.RequireTargets(loss, data.Targets, outputs);
+        Models.ModelChecks.RequireFinite(model);
+        RequireFiniteInputs(data, "the inputs");
+        if (population is not null && mode == BatchNormMode.Population) RequireFiniteInputs(population, "the population inputs");
         if (mode == BatchNormMode.Train && HasBatchStatistics && data.Batches().Any(b => b.Length < 2))
             throw new ArgumentException($"BatchNorm in train mode normalises each batch by its own statistics and needs at least 2 samples per batch; "
                                         + $"the partition of {data.Count} samples into batches of {data.BatchSize} has a batch of 1 (choose another batch size or BatchNorm mode eval)");
@@ -70,20 +79,60 @@ public abstract class NetworkOperator : LinearOperator
         using var generator = new Generator(DeterminismSeed);
         var block = rand(Size, 2, dtype: ScalarType.Float64, generator: generator).lt(0.5).to_type(ScalarType.Float64).mul_(2).sub_(1);
         var first = Multiply(block);
+        if (!first.isfinite().all().item<bool>())
+        {
+            Products -= 2;
+            throw new ArgumentException(NonFiniteProduct(first));
+        }
         var second = Multiply(block);
         Products -= 4;
         double difference = (first - second).abs().max().item<double>();
-        if (difference != 0 || !first.isfinite().all().item<bool>())
+        if (difference != 0)
             throw new InvalidOperationException(
-                difference != 0
-                    ? $"{GetType().Name}: two products with the same vector differ (max |Δ| = {difference:G3}); the model or data is not deterministic — disable dropout and other random layers, and fix the data order"
-                    : $"{GetType().Name}: the product is not finite (NaN or ∞) at the current weights; check the weights and the data");
+                $"{GetType().Name}: two products with the same vector differ (max |Δ| = {difference:G3}); the model or data is not deterministic — disable dropout and other random layers, and fix the data order");
         double asymmetry = SymmetryProbe.RelativeAsymmetry(block[.., 0], first[.., 0], block[.., 1], first[.., 1]);
         double tolerance = DType == ScalarType.Float64 ? Tolerances.ProductSymmetryRelative64 : Tolerances.ProductSymmetryRelative32;
         if (!(asymmetry <= tolerance))
             throw new InvalidOperationException(
                 $"{GetType().Name}: the operator is not symmetric (|uᵀAv − vᵀAu| / (‖u‖‖Av‖) = {asymmetry:G3} > {tolerance:G1}); a layer breaks the "
                 + "symmetry of second derivatives (a custom autograd function or a non-differentiable operation) — its spectrum would be meaningless");
+    }
+
+    /// <summary>Where a non-finite product came from, in the order it is computed: the loss, its gradient, or only
+    /// the second-order product (weights and inputs are finite: the constructor checked them).</summary>
+    string NonFiniteProduct(Tensor product)
+    {
+        using var scope = NewDisposeScope();
+        string what = Name(product);
+        var (loss, gradient) = LossAndGradient();
+        string dtype = DType == ScalarType.Float32 ? "float32" : DType == ScalarType.Float64 ? "float64" : DType.ToString();
+        if (!double.IsFinite(loss))
+            return $"the loss is {Name(loss)} at these weights on these data ({dtype}), so every curvature product is {what}; the weights are too large "
+                   + "(a diverged training run, too large an init scale) or the model overflows this dtype";
+        if (!gradient.isfinite().all().item<bool>())
+            return $"the gradient of the loss contains {Name(gradient)} at these weights (the loss is finite, {loss:G4}; {dtype}); the weights are too large for this dtype";
+        return $"the {Describe()} product contains {what} although the loss ({loss:G4}) and its gradient are finite ({dtype}); the curvature overflows this dtype — try float64 or smaller weights";
+    }
+
+    static string Name(double value) => double.IsNaN(value) ? "NaN" : value > 0 ? "+∞" : "−∞";
+
+    static string Name(Tensor values) => values.isnan().any().item<bool>() ? "NaN" : "∞";
+
+    string Describe() => this switch
+    {
+        HessianOperator => "Hessian",
+        GaussNewtonOperator => "Gauss–Newton",
+        EmpiricalFisherOperator => "empirical Fisher",
+        _ => GetType().Name,
+    };
+
+    static void RequireFiniteInputs(NetworkData data, string what)
+    {
+        using var scope = NewDisposeScope();
+        var finite = data.Inputs.isfinite().reshape(data.Count, -1).all(1);
+        if (finite.all().item<bool>()) return;
+        long first = finite.logical_not().nonzero()[0, 0].item<long>();
+        throw new ArgumentException($"{what} contain NaN or ∞ (first in sample {first}); clean or standardise the data first");
     }
 
     /// <summary>Seed of the determinism probe vector (any fixed value: it checks repeatability, not a statistic).</summary>
