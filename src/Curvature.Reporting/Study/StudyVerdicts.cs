@@ -54,7 +54,13 @@ public static class StudyVerdicts
     static string Inv(FormattableString s) => FormattableString.Invariant(s);
 
     /// <summary>true: a exceeds b by more than <see cref="EffectRatio"/>; false: it does not; null: not comparable.</summary>
-    static bool? Larger(double a, double b) => a > 0 && b > 0 && double.IsFinite(a) && double.IsFinite(b) ? a / b > EffectRatio : null;
+    static bool? Larger(double a, double b)
+    {
+        if (!double.IsFinite(a) || !double.IsFinite(b) || a < 0 || b < 0) return null;
+        // A zero is a measurement too (a dead network has no curvature): 0 against b > 0 is no effect, a > 0 against 0 is one.
+        if (b == 0) return a > 0 ? true : null;
+        return a / b > EffectRatio;
+    }
 
     static bool Reversed(double a, double b) => Larger(b, a) == true;
 
@@ -395,7 +401,7 @@ public static class StudyVerdicts
         f.Say("Median over the checkpoints after the start, without vs with BN: effective β {0} vs {1}, gradient predictiveness {2} vs {3}, loss variation {4} vs {5}", [.. refs]);
         f.Say(verdict switch
         {
-            Verdict.Supported => " — the surface is smoother with BN in all three measures.",
+            Verdict.Supported => effects.All(e => e.HasValue) ? " — the surface is smoother with BN in all three measures." : " — the surface is smoother with BN in every measure that could be compared.",
             Verdict.Mixed => " — smoother with BN in some measures, not in others.",
             Verdict.NotMeasured => " — the measures could not be compared.",
             _ => " — no clear smoothing by BN in this configuration (PyHessian found the same for shallow ResNets).",

@@ -117,7 +117,12 @@ public static class BatchNormStudy
             var history = trainer.Run(onCheckpoint: (step, m) =>
             {
                 onCheckpoint?.Invoke(arm.Name, step, m);
-                checkpoints.Add(Measure(c, arm, m, step));
+                try { checkpoints.Add(Measure(c, arm, m, step)); }
+                catch (ArgumentException e)
+                {
+                    // A diverged arm shows up as non-finite weights or loss at its next checkpoint: say which one.
+                    throw new ArgumentException($"study arm '{arm.Name}' at step {step} (η = {arm.LearningRate:G3}): {e.Message}", e);
+                }
                 snapshots[step] = ModelSnapshot.Capture(m, includeParameters: true);
                 c.Progress?.Report(new ProbeProgress(stage, StudyProgress.Done(step, steps, checkpoints.Count), total));
             }, progress: new Progress(p => c.Progress?.Report(new ProbeProgress(stage, StudyProgress.Done(p.Step, steps, checkpoints.Count), total))));

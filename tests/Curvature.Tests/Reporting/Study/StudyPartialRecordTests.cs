@@ -49,4 +49,24 @@ public class StudyPartialRecordTests
         Assert.Contains(output.Figures, f => f.Name == "smoothness-beta");
         Assert.All(output.Summary.Findings.Where(f => f.Id != "centering"), f => Assert.Equal(Verdict.Supported, f.Verdict));
     }
+
+    /// <summary>A network that died without BatchNorm (all ReLUs off) has zero curvature along the gradient: a zero is a
+    /// measurement, so "β 0 vs 8" is no smoothing by BN, not a missing number that leaves the other measures to decide.</summary>
+    [Fact]
+    public void A_zero_smoothness_measure_counts_against_the_claim()
+    {
+        var r = SyntheticStudy.Result(new SyntheticStudySpec());
+        var none = r.Arms[0];
+        var dead = none with
+        {
+            Checkpoints = none.Checkpoints.Select(c => c with
+            {
+                Smoothness = c.Smoothness is { } m ? m with { EffectiveBeta = 0, GradientPredictiveness = 0, GradientChange = new double[m.StepSizes.Length] } : null,
+            }).ToArray(),
+        };
+        r = r with { Arms = [dead, .. r.Arms[1..]] };
+        var smoothness = Assert.Single(StudyVerdicts.Summarise(r).Findings, f => f.Id == "smoothness");
+        Assert.Equal(Verdict.Mixed, smoothness.Verdict);
+        Assert.DoesNotContain("all three", smoothness.Statement);
+    }
 }
