@@ -53,6 +53,14 @@ public sealed class CheckpointDirectoryTests
         var samples = header["result.samples"]!;
         Assert.Equal("F64", (string)samples["dtype"]!);
         Assert.Equal(-2.5, BitConverter.ToDouble(bytes, (int)(8 + headerLength + (long)samples["data_offsets"]![0]! + 8)));
+
+        // An independent reader (TorchSharp.PyBridge's, as for model checkpoints) reads the same arrays.
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var stream = new MemoryStream(bytes);
+        var tensors = TorchSharp.PyBridge.Safetensors.LoadStateDict(stream);
+        Assert.Equal([double.Epsilon, -2.5], tensors["result.samples"].data<double>().ToArray());
+        Assert.Equal(Sample.GeneratorState, tensors["generator"].data<byte>().ToArray());
+        Assert.Equal([30L], tensors["products"].data<long>().ToArray());
     }
 
     [Fact]
