@@ -10,9 +10,9 @@ namespace Curvature.Tests.Cli;
 /// thread count and everything else that could change round-off is the same).</summary>
 public sealed class UninterruptedHessianRun : IDisposable
 {
-    /// <summary>MLP 784-4-10 (3,190 parameters) on 64 images: top 3 and a 4-probe × 30-step SLQ — about 150 products,
+    /// <summary>MLP 784-4-10 (3,190 parameters) on 64 images: top 3 and a 3-probe × 25-step SLQ — about 100 products,
     /// a few seconds, long enough to be killed in the middle.</summary>
-    public static readonly string[] Args = ["hessian", "--hidden", "4", "--samples", "64", "--top", "3", "--lanczos-steps", "30", "--probes", "4", "--density"];
+    public static readonly string[] Args = ["hessian", "--hidden", "4", "--samples", "64", "--top", "3", "--lanczos-steps", "25", "--probes", "3", "--density"];
 
     public UninterruptedHessianRun()
     {
@@ -45,8 +45,8 @@ public sealed class HessianResumeProcessTests(UninterruptedHessianRun reference)
         using var temp = new TempDirectory();
         string checkpoint = temp.Combine("ckpt"), json = temp.Combine("out.json");
         string[] args = [.. UninterruptedHessianRun.Args, "--checkpoint", checkpoint, "--checkpoint-every", Every.ToString(), "--json", json];
-        // A random point of the SLQ stage (4 probes × 30 products), the kill lands when its state has reached it.
-        int target = Random.Shared.Next(0, 4 * 30 - 2 * Every);
+        // A random point of the SLQ stage (3 probes × 25 products), the kill lands when its state has reached it.
+        int target = Random.Shared.Next(0, 3 * 25 - 2 * Every);
         using (var process = HessianProcess.Start(temp.Path, args))
         {
             var deadline = Stopwatch.StartNew();
