@@ -13,6 +13,11 @@ public static class ExitCodes
     public const int Failure = 1;
     /// <summary>Bad input: an unknown option or value, an out-of-range number, unreadable or corrupt data.</summary>
     public const int BadInput = 2;
+    /// <summary>Interrupted by Ctrl-C (SIGINT; 128 + 2, the shell's convention): stopped cleanly, no output written,
+    /// resumable with <c>--resume</c> when the run had <c>--checkpoint</c>.</summary>
+    public const int Interrupted = 130;
+    /// <summary>Stopped by SIGTERM (128 + 15), otherwise as <see cref="Interrupted"/>.</summary>
+    public const int Terminated = 143;
     /// <summary>An internal error (a bug): please report it.</summary>
     public const int InternalError = 70;
 }

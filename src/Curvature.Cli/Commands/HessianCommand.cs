@@ -47,10 +47,13 @@ internal static class HessianCommand
         var tolerance = OptionFactory.Optional<double>("--tolerance", "Relative residual ‖Hv − λv‖/‖H‖ of the top eigenpairs (default 1e-8 in float64, 1e-5 in float32: a few hundred ulps of the products).");
         var json = OptionFactory.OptionalText("--json", "Write the JSON record to this file.");
         var outDir = OptionFactory.OptionalText("--out", $"Write the record and the figures to this directory (default {DefaultOutputDirectory} when --json is not given).");
+        var checkpoint = OptionFactory.OptionalText("--checkpoint", "Save the state of the long stages (top eigenpairs, SLQ, Hutch++) in this directory, so an interrupted run can continue with --resume.");
+        var resume = OptionFactory.Create("--resume", false, "Continue the run saved in --checkpoint (refused if any option that affects the numbers differs).");
+        var checkpointEvery = OptionFactory.Positive("--checkpoint-every", HessianResume.DefaultInterval, "With --checkpoint: save every K operator products (and on Ctrl-C).");
 
         var command = new Command("hessian", "Curvature of a network's loss: top eigenpairs, density, trace and gradient concentration, in a chosen BatchNorm mode.");
         foreach (var o in net.All.Concat([batchSize, bnMode, populationSamples, operatorKind, parameters, top, density, trace, traceProducts, gradientBatch, exact,
-                                          lanczosSteps, probes, tolerance, json, outDir]))
+                                          lanczosSteps, probes, tolerance, json, outDir, checkpoint, resume, checkpointEvery]))
             command.Options.Add(o);
 
         command.SetAction(parse =>
@@ -63,6 +66,10 @@ internal static class HessianCommand
             if (parse.GetValue(gradientBatch) is <= 0) throw new UserInputException($"--gradient-batch-size must be a positive number; got {parse.GetValue(gradientBatch)}");
             if (parse.GetValue(traceProducts) < 4) throw new UserInputException($"--trace-products must be at least 4 (Hutch++ needs 2 residual probes for a standard error); got {parse.GetValue(traceProducts)}");
             if (parse.GetValue(tolerance) is { } given && !(given > 0 && given < 1)) throw new UserInputException($"--tolerance must be between 0 and 1; got {given}");
+            string? checkpointPath = parse.GetValue(checkpoint);
+            if (parse.GetValue(resume) && checkpointPath is null) throw new UserInputException("--resume needs --checkpoint DIR: the directory of the run to continue");
+            // Installed before the data are read, so Ctrl-C at any moment is a clean stop.
+            using var interrupt = new InterruptSignal();
             var run = RunInfo.Capture(context.Args);
             var scalar = NetworkSetup.ParseDtype(parse.GetValue(net.Dtype)!);
             ulong s = parse.GetValue(net.Seed);
@@ -103,8 +110,33 @@ internal static class HessianCommand
             var options = new CurvatureProbeOptions(parse.GetValue(top), parse.GetValue(density), parse.GetValue(trace), parse.GetValue(lanczosSteps), parse.GetValue(probes), parse.GetValue(exact),
                                                     residualTolerance, TraceProducts: parse.GetValue(traceProducts),
                                                     GradientBatchSize: parse.GetValue(gradientBatch));
+            CheckpointDirectory? saved = null;
+            if (checkpointPath is not null)
+            {
+                var fields = HessianResume.Configuration(config, run,
+                [
+                    ("--bn-mode", mode), ("--operator", op), ("--params", parse.GetValue(parameters) ?? "all"), ("--top", options.TopK),
+                    ("--density", options.Density), ("--trace", options.Trace), ("--trace-products", options.TraceProducts),
+                    ("--gradient-batch-size", options.GradientBatchSize), ("--exact", options.Exact), ("--lanczos-steps", options.LanczosSteps),
+                    ("--probes", options.Probes), ("--tolerance", options.Tolerance),
+                ]);
+                saved = HessianResume.Open(checkpointPath, parse.GetValue(resume), fields, parse.GetValue(checkpointEvery));
+            }
             using var generator = new Generator(s);
-            var report = ProgressBars.Run(context, progress => CurvatureProbe.Run(curvature, op, options, generator, progress));
+            CurvatureReport report;
+            try
+            {
+                report = ProgressBars.Run(context, progress => CurvatureProbe.Run(curvature, op, options, generator, progress, saved, interrupt.Token));
+            }
+            catch (OperationCanceledException) when (interrupt.Token.IsCancellationRequested)
+            {
+                context.Stderr.WriteLine(HessianResume.Interrupted(checkpointPath));
+                return interrupt.ExitCode;
+            }
+            catch (CheckpointDirectoryException e)
+            {
+                throw new UserInputException(HessianResume.Describe(e));
+            }
 
             string recordJson = Json.Record("curvature.hessian", run, report, ("config", config),
                                             ("model_has_batch_statistics", curvature.HasBatchStatistics),

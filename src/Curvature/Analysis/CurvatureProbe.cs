@@ -20,8 +20,20 @@ public static class CurvatureProbe
     public const int MaxExactParameters = 8000;
 
     /// <summary>Runs the probe. <paramref name="operatorName"/> is recorded ("hessian", "ggn", "fisher").</summary>
+    /// <remarks>
+    /// With a <paramref name="checkpoint"/> the long stages — top eigenpairs, SLQ, Hutch++ — resume from their saved
+    /// states (they share <paramref name="generator"/> in that order, and each state carries its state) and save as they
+    /// go, so an interrupted run continued with the same checkpoint gives a bit-identical report; its
+    /// <see cref="CurvatureReport.HvpCount"/> counts the products of the saved part too, as the uninterrupted run would.
+    /// The gradient stage (a few passes over the data), the products along the gradient and exact mode are recomputed
+    /// on resume: they are cheap next to the Lanczos stages (exact mode is bounded by
+    /// <see cref="MaxExactParameters"/>) and deterministic.
+    /// <paramref name="cancellation"/> is checked between products; the run then saves its state (with a checkpoint) and
+    /// throws <see cref="OperationCanceledException"/>.
+    /// </remarks>
     public static CurvatureReport Run(NetworkOperator op, string operatorName, CurvatureProbeOptions options, Generator generator,
-                                      IProgress<ProbeProgress>? progress = null)
+                                      IProgress<ProbeProgress>? progress = null, IEstimatorCheckpoint? checkpoint = null,
+                                      CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(op);
         ArgumentNullException.ThrowIfNull(options);
@@ -42,6 +54,7 @@ public static class CurvatureProbe
 
         var clock = Stopwatch.StartNew();
         long productsAtStart = op.Products;
+        var resumed = checkpoint is null ? null : new ResumeAccounting(checkpoint);
         using var scope = NewDisposeScope();
 
         progress?.Report(new ProbeProgress("gradient", 0, 1));
@@ -49,16 +62,18 @@ public static class CurvatureProbe
         var batchGradients = op.BatchGradients(options.GradientBatchSize);
         double gradientNormSquared = gradient.dot(gradient).item<double>();
         progress?.Report(new ProbeProgress("gradient", 1, 1));
+        cancellation.ThrowIfCancellationRequested();
 
         int eigenBudget = options.MaxEigenSteps ?? (int)Math.Min(n, Math.Max(10 * options.TopK, 300));
-        var counted = new CountingOperator(op, c => progress?.Report(new ProbeProgress("top eigenpairs", (int)Math.Min(c, eigenBudget), eigenBudget)));
+        var counted = new CountingOperator(op, c => progress?.Report(new ProbeProgress("top eigenpairs", (int)Math.Min(c + (resumed?.Skipped ?? 0), eigenBudget), eigenBudget)));
         using var pairs = TopEigenpairs.Compute(counted, options.TopK, EigenvalueOrder.LargestAlgebraic, generator,
-                                                options.Tolerance, options.MaxEigenSteps);
+                                                options.Tolerance, options.MaxEigenSteps, resumed, cancellation);
         var top = pairs.Values;
         var vectors = pairs.Vectors!;
         double overlap = Overlap(vectors, gradient, gradientNormSquared);
         var batchOverlaps = batchGradients.Select(b => Overlap(vectors, b, b.dot(b).item<double>())).ToArray();
         var batchMoment = SpectralMoment.FromSamples(batchOverlaps);
+        cancellation.ThrowIfCancellationRequested();
         double curvature = gradientNormSquared > 0 ? gradient.dot(op.Multiply(gradient)).item<double>() / gradientNormSquared : double.NaN;
 
         SlqResult? slq = null;
@@ -68,8 +83,9 @@ public static class CurvatureProbe
         {
             int steps = (int)Math.Min(options.LanczosSteps, n);
             int total = options.Probes * steps;
-            var slqCounted = new CountingOperator(op, c => progress?.Report(new ProbeProgress("spectral density (SLQ)", (int)Math.Min(c, total), total)));
-            slq = StochasticLanczosQuadrature.Run(slqCounted, new SlqOptions(options.Probes, steps), generator);
+            long skippedBefore = resumed?.Skipped ?? 0;
+            var slqCounted = new CountingOperator(op, c => progress?.Report(new ProbeProgress("spectral density (SLQ)", (int)Math.Min(c + (resumed?.Skipped ?? 0) - skippedBefore, total), total)));
+            slq = StochasticLanczosQuadrature.Run(slqCounted, new SlqOptions(options.Probes, steps), generator, resumed, cancellation);
             trace = slq.Trace.Estimate;
             traceStderr = slq.Trace.StandardError;
             traceMethod = $"SLQ ({options.Probes} Rademacher probes × {steps} Lanczos steps)";
@@ -83,13 +99,13 @@ public static class CurvatureProbe
             // Without the density, Hutch++ is the cheaper trace: the top of the spectrum that dominates a Hessian's
             // trace is captured exactly by its low-rank part (Meyer et al. 2021).
             var traceCounted = new CountingOperator(op, c => progress?.Report(new ProbeProgress("trace (Hutch++)", (int)Math.Min(c, options.TraceProducts), options.TraceProducts)));
-            var estimate = HutchPlusPlus.Estimate(traceCounted, options.TraceProducts, generator);
+            var estimate = HutchPlusPlus.Estimate(traceCounted, options.TraceProducts, generator, checkpoint: resumed, cancellation: cancellation);
             trace = estimate.Estimate;
             traceStderr = estimate.StandardError;
             traceMethod = $"Hutch++ ({options.TraceProducts} products)";
         }
 
-        ExactComparison? exact = options.Exact ? Compare(op, options, top, vectors, gradient, gradientNormSquared, trace, traceStderr, progress) : null;
+        ExactComparison? exact = options.Exact ? Compare(op, options, top, vectors, gradient, gradientNormSquared, trace, traceStderr, progress, cancellation) : null;
 
         return new CurvatureReport(
             operatorName, op.Mode.ToString().ToLowerInvariant(), n, loss, Math.Sqrt(gradientNormSquared),
@@ -100,7 +116,23 @@ public static class CurvatureProbe
             options.Density ? slq!.Density(DensitySmoothing.PapyanKappa, logScale: true) : null,
             options.Density ? slq!.Density(options.Smoothing) : null,
             slq?.Nodes, slq?.Weights, exact,
-            op.Products - productsAtStart, clock.Elapsed.TotalSeconds);
+            op.Products - productsAtStart + (resumed?.Skipped ?? 0), clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Passes a checkpoint through and adds up the products the states it hands out stand for: those products
+    /// are not repeated, yet belong in the run's count.</summary>
+    sealed class ResumeAccounting(IEstimatorCheckpoint inner) : IEstimatorCheckpoint
+    {
+        public long Skipped { get; private set; }
+        public int Interval => inner.Interval;
+        public void Save(string stage, EstimatorState state) => inner.Save(stage, state);
+
+        public EstimatorState? TryLoad(string stage)
+        {
+            var state = inner.TryLoad(stage);
+            Skipped += state?.Products ?? 0;
+            return state;
+        }
     }
 
     /// <summary>f = ‖Vᵀg‖²/‖g‖² for orthonormal columns V.</summary>
@@ -112,11 +144,12 @@ public static class CurvatureProbe
     }
 
     static ExactComparison Compare(NetworkOperator op, CurvatureProbeOptions options, double[] top, Tensor vectors, Tensor gradient,
-                                   double gradientNormSquared, double trace, double traceStderr, IProgress<ProbeProgress>? progress)
+                                   double gradientNormSquared, double trace, double traceStderr, IProgress<ProbeProgress>? progress,
+                                   CancellationToken cancellation)
     {
         using var scope = NewDisposeScope();
         long n = op.Size;
-        var counted = new CountingOperator(op, c => progress?.Report(new ProbeProgress("exact: materialising", (int)c, (int)n)));
+        var counted = new CountingOperator(new CancellableOperator(op, cancellation), c => progress?.Report(new ProbeProgress("exact: materialising", (int)c, (int)n)));
         var dense = counted.ToDense(blockSize: 64);
         double scale = dense.abs().max().item<double>();
         double asymmetry = (dense - dense.T).abs().max().item<double>() / Math.Max(scale, double.Epsilon);

@@ -22,6 +22,9 @@ public static class HutchPlusPlus
     /// <see cref="Hutchinson.DefaultMinProbes"/> below which the sample SE is not trusted (our choice).</summary>
     public const int DefaultInitialMatvecs = 30;
 
+    /// <summary>Stage name under which <see cref="Estimate"/> saves its state in an <see cref="IEstimatorCheckpoint"/>.</summary>
+    public const string Stage = "hutch-plus-plus";
+
     /// <summary>Estimates tr(A) with exactly <paramref name="matvecs"/> products (Algorithm 1).</summary>
     /// <param name="op">The symmetric operator A.</param>
     /// <param name="matvecs">Budget m ≥ 3 (a third for S, up to a third for Q, the rest for the residual;
@@ -31,12 +34,34 @@ public static class HutchPlusPlus
     /// <param name="blockSize">Columns per product block (default <see cref="Hutchinson.DefaultBlockSize"/>).</param>
     /// <returns>The estimate with <see cref="TraceEstimate.DeterministicPart"/> = tr(QᵀAQ) and
     /// <see cref="TraceStopReason.BudgetSpent"/>.</returns>
+    /// <param name="checkpoint">Optional: the run saves the generator's state when it starts and its result when it ends
+    /// (stage <see cref="Stage"/>); resumed, a finished run returns its result and an unfinished one is repeated from its
+    /// start — it costs only its budget — with the same random draws, so the result is bit-identical.</param>
+    /// <param name="cancellation">Checked before every product (<see cref="OperationCanceledException"/>).</param>
     public static TraceEstimate Estimate(ILinearOperator op, int matvecs, Generator generator,
-        ProbeDistribution distribution = ProbeDistribution.Rademacher, int blockSize = Hutchinson.DefaultBlockSize)
+        ProbeDistribution distribution = ProbeDistribution.Rademacher, int blockSize = Hutchinson.DefaultBlockSize,
+        IEstimatorCheckpoint? checkpoint = null, CancellationToken cancellation = default)
     {
         EstimatorArguments.CheckProbing(op, generator, distribution, blockSize, "columns per block");
         EstimatorArguments.CheckAtLeast(matvecs, 3, nameof(matvecs), "Hutch++ splits its budget in thirds");
-        return Run(op, matvecs, generator, distribution, blockSize, matvecs, TraceStopReason.BudgetSpent);
+        var schedule = new CheckpointSchedule(checkpoint, Stage, cancellation);
+        var loaded = schedule.Load();
+        if (loaded is not null)
+        {
+            var saved = CheckpointSchedule.As<HutchPlusPlusState>(loaded, Stage);
+            CheckpointSchedule.RequireSame(Stage, "n", saved.Size, op.Size);
+            CheckpointSchedule.RequireSame(Stage, "matvecs", saved.Matvecs, matvecs);
+            CheckpointSchedule.RequireSame(Stage, "distribution", saved.Distribution, distribution);
+            CheckpointSchedule.RequireSame(Stage, "blockSize", saved.BlockSize, blockSize);
+            GeneratorStates.Restore(generator, saved.GeneratorState);
+            if (saved.Result is { } done) return done;
+        }
+        else
+            schedule.Save(() => new HutchPlusPlusState(op.Size, matvecs, distribution, blockSize, null, 0, GeneratorStates.Capture(generator)));
+        var target = cancellation.CanBeCanceled ? new CancellableOperator(op, cancellation) : op;
+        var result = Run(target, matvecs, generator, distribution, blockSize, matvecs, TraceStopReason.BudgetSpent);
+        schedule.Save(() => new HutchPlusPlusState(op.Size, matvecs, distribution, blockSize, result, result.Matvecs, GeneratorStates.Capture(generator)));
+        return result;
     }
 
     /// <summary>Estimates tr(A) until SE ≤ <paramref name="targetRelativeStandardError"/>·|estimate|.

@@ -36,16 +36,6 @@ public static class Lanczos
         new(size, process.Alpha, process.Beta, process.Breakdowns, mode, mode == Reorthogonalization.Full ? process.Steps : process.Reorthogonalizations,
             process.NormEstimate, copyBasis ? process.CopyBasis() : null);
 
-    /// <summary>Runs like <see cref="Run(ILinearOperator, Tensor, LanczosOptions, Generator?)"/> but returns only the
-    /// tridiagonal and its Ritz data, not a copy of the basis — what quadrature needs, at half the peak memory.</summary>
-    internal static LanczosResult RunWithoutBasis(ILinearOperator a, Tensor start, LanczosOptions options)
-    {
-        Validate(a, options);
-        using var process = new LanczosProcess(a, start, options, null);
-        process.Extend(options.Steps);
-        return Snapshot(process, a.Size, options.Reorthogonalization, copyBasis: false);
-    }
-
     internal static void Validate(ILinearOperator a, LanczosOptions options)
     {
         ArgumentNullException.ThrowIfNull(a);

@@ -51,6 +51,66 @@ internal sealed class LanczosProcess : IDisposable
         else _qCur = q0.clone().DetachFromDisposeScope();
     }
 
+    /// <summary>Continues a recurrence from a state <see cref="Capture"/> took (possibly in another process): every
+    /// field the next step reads is restored bit for bit, including the basis capacity (so tensor layouts match).</summary>
+    public LanczosProcess(ILinearOperator a, LanczosState state, LanczosOptions options, Generator? generator)
+    {
+        _a = a;
+        _n = a.Size;
+        _mode = options.Reorthogonalization;
+        _storeBasis = options.KeepBasis || _mode != Reorthogonalization.None;
+        _continueAfterBreakdown = options.ContinueAfterBreakdown;
+        _generator = generator;
+        _omegaFloor = Math.Sqrt(_n) * Math.Pow(2, -52) / 2;
+        state.Validate(_n, _mode, _storeBasis);
+
+        _alpha.AddRange(state.Alpha);
+        _beta.AddRange(state.Beta);
+        _breakdowns.AddRange(state.Breakdowns);
+        NormEstimate = state.NormEstimate;
+        Reorthogonalizations = state.Reorthogonalizations;
+        Stopped = state.Stopped;
+        _omegaPrev = (double[])state.OmegaPrevious.Clone();
+        _omegaCur = (double[])state.OmegaCurrent.Clone();
+        _reorthogonalizeNext = state.ReorthogonalizeNext;
+
+        using var scope = NewDisposeScope();
+        var rows = tensor(state.Vectors, dtype: ScalarType.Float64).reshape(state.VectorRows, _n);
+        if (_storeBasis)
+        {
+            _basis = zeros(state.Capacity, _n, dtype: ScalarType.Float64).DetachFromDisposeScope();
+            _basis[TensorIndex.Slice(0, state.VectorRows)].copy_(rows);
+        }
+        else
+        {
+            _basis = empty(0);
+            _qCur = rows[state.VectorRows - 1].clone().DetachFromDisposeScope();
+            if (state.VectorRows == 2) _qPrev = rows[0].clone().DetachFromDisposeScope();
+        }
+    }
+
+    /// <summary>Everything the next step reads, as plain data (float64 copies of the vectors).</summary>
+    public LanczosState Capture()
+    {
+        using var scope = NewDisposeScope();
+        int rows;
+        double[] vectors;
+        if (_storeBasis)
+        {
+            // Rows q_0..q_m (q_m, the next vector, is stored unless the run stopped; an unset row is zeros either way).
+            rows = (int)Math.Min(_basis.shape[0], Steps + 1L);
+            vectors = _basis[TensorIndex.Slice(0, rows)].contiguous().data<double>().ToArray();
+        }
+        else
+        {
+            rows = _qPrev is null ? 1 : 2;
+            vectors = _qPrev is null ? _qCur!.data<double>().ToArray() : [.. _qPrev.data<double>().ToArray(), .. _qCur!.data<double>().ToArray()];
+        }
+        return new LanczosState(_n, _mode, _storeBasis, _alpha.ToArray(), _beta.ToArray(), _breakdowns.ToArray(), NormEstimate,
+                                Reorthogonalizations, Stopped, (double[])_omegaPrev.Clone(), (double[])_omegaCur.Clone(), _reorthogonalizeNext,
+                                _storeBasis ? (int)_basis.shape[0] : 0, rows, vectors);
+    }
+
     /// <summary>Steps taken so far (= number of α's = products with A).</summary>
     public int Steps => _alpha.Count;
 
@@ -66,13 +126,16 @@ internal sealed class LanczosProcess : IDisposable
     public int Reorthogonalizations { get; private set; }
 
     /// <summary>Takes up to <paramref name="steps"/> more steps; stops early on breakdown (unless told to
-    /// continue) or when the Krylov space is all of ℝⁿ.</summary>
-    public void Extend(int steps)
+    /// continue) or when the Krylov space is all of ℝⁿ. <paramref name="beforeStep"/> and <paramref name="afterStep"/>
+    /// run at step boundaries, where <see cref="Capture"/> is a consistent state (checkpoints, cancellation).</summary>
+    public void Extend(int steps, Action? beforeStep = null, Action? afterStep = null)
     {
         for (int s = 0; s < steps && !Stopped; s++)
         {
             if (_alpha.Count >= _n) { Stopped = true; break; }
+            beforeStep?.Invoke();
             Step();
+            afterStep?.Invoke();
         }
     }
 

@@ -56,8 +56,16 @@ public sealed record SlqResult(long Size, int[] Steps, double[][] Nodes, double[
 /// </summary>
 public static class StochasticLanczosQuadrature
 {
-    /// <summary>Runs SLQ with probes drawn from <paramref name="generator"/>.</summary>
-    public static SlqResult Run(ILinearOperator a, SlqOptions options, Generator generator)
+    /// <summary>Stage name under which <see cref="Run"/> saves its state in an <see cref="IEstimatorCheckpoint"/>.</summary>
+    public const string Stage = "slq";
+
+    /// <summary>Runs SLQ with probes drawn from <paramref name="generator"/>. With a <paramref name="checkpoint"/> the run
+    /// resumes from the state saved for <see cref="Stage"/> (finished probes, the probe in progress and the generator) and
+    /// saves at its start, every interval of products, after each probe, on cancellation and at its end; the result is
+    /// bit-identical to an uninterrupted run. <paramref name="cancellation"/> is checked between products
+    /// (<see cref="OperationCanceledException"/> after the state is saved).</summary>
+    public static SlqResult Run(ILinearOperator a, SlqOptions options, Generator generator,
+                                IEstimatorCheckpoint? checkpoint = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(options);
@@ -66,19 +74,60 @@ public static class StochasticLanczosQuadrature
         var lanczos = new LanczosOptions(options.Steps, options.Reorthogonalization);
         Lanczos.Validate(a, lanczos);
 
-        var nodes = new double[options.Probes][];
-        var weights = new double[options.Probes][];
-        var steps = new int[options.Probes];
-        for (int l = 0; l < options.Probes; l++)
+        var nodes = new List<double[]>(options.Probes);
+        var weights = new List<double[]>(options.Probes);
+        var steps = new List<int>(options.Probes);
+        long products = 0;
+        LanczosState? current = null;
+        var schedule = new CheckpointSchedule(checkpoint, Stage, cancellation);
+        var loaded = schedule.Load();
+        if (loaded is not null)
+        {
+            var saved = CheckpointSchedule.As<SlqState>(loaded, Stage);
+            CheckpointSchedule.RequireSame(Stage, "n", saved.Size, a.Size);
+            CheckpointSchedule.RequireSame(Stage, "options", saved.Options, options);
+            if (saved.Nodes.Length != saved.Weights.Length || saved.Nodes.Length != saved.Steps.Length || saved.Nodes.Length > options.Probes
+                || (saved.Current is not null && saved.Nodes.Length == options.Probes))
+                throw new ArgumentException($"the checkpoint's '{Stage}' state holds {saved.Nodes.Length} probes' nodes, {saved.Weights.Length} weights and {saved.Steps.Length} step counts for {options.Probes} probes");
+            GeneratorStates.Restore(generator, saved.GeneratorState);
+            nodes.AddRange(saved.Nodes);
+            weights.AddRange(saved.Weights);
+            steps.AddRange(saved.Steps);
+            current = saved.Current;
+            products = saved.Steps.Sum(s => (long)s);
+        }
+        SlqState Between() => new(a.Size, options, steps.ToArray(), nodes.ToArray(), weights.ToArray(), null, products, GeneratorStates.Capture(generator));
+        if (loaded is null) schedule.Save(Between);
+
+        while (nodes.Count < options.Probes)
         {
             using var scope = NewDisposeScope();
-            var probe = RandomVectors.Draw(a.Size, 1, options.Distribution, generator).squeeze(1);
-            using var run = Lanczos.RunWithoutBasis(a, probe, lanczos);
-            nodes[l] = run.RitzValues;
-            weights[l] = run.Weights;
-            steps[l] = run.Steps;
+            LanczosProcess process;
+            if (current is not null)
+            {
+                process = new LanczosProcess(a, current, lanczos, null);
+                current = null;
+            }
+            else
+            {
+                schedule.StopIfCancelled(Between);
+                var probe = RandomVectors.Draw(a.Size, 1, options.Distribution, generator).squeeze(1);
+                process = new LanczosProcess(a, probe, lanczos, null);
+            }
+            using (process)
+            {
+                SlqState InProbe() => new(a.Size, options, steps.ToArray(), nodes.ToArray(), weights.ToArray(), process.Capture(),
+                                          products + process.Steps, GeneratorStates.Capture(generator));
+                process.Extend(options.Steps - process.Steps, () => schedule.StopIfCancelled(InProbe), () => schedule.Count(1, InProbe));
+                using var run = Lanczos.Snapshot(process, a.Size, options.Reorthogonalization, copyBasis: false);
+                nodes.Add(run.RitzValues);
+                weights.Add(run.Weights);
+                steps.Add(run.Steps);
+                products += run.Steps;
+            }
+            schedule.Save(Between);
         }
-        var result = new SlqResult(a.Size, steps, nodes, weights, null!, null!, null!, options);
+        var result = new SlqResult(a.Size, steps.ToArray(), nodes.ToArray(), weights.ToArray(), null!, null!, null!, options);
         return result with
         {
             Trace = result.TraceOf(x => x),

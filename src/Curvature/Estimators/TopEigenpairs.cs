@@ -17,11 +17,19 @@ public static class TopEigenpairs
     /// separated from the rest of T's spectrum (ARPACK's rule of thumb ncv ≥ 2k + 1).</summary>
     public static int InitialSteps(int k, long n) => (int)Math.Min(n, Math.Max(2 * k + 1, 20));
 
+    /// <summary>Stage name under which <see cref="Compute"/> saves its state in an <see cref="IEstimatorCheckpoint"/>.</summary>
+    public const string Stage = "top-eigenpairs";
+
     /// <summary>Computes the k eigenpairs of <paramref name="a"/> at the given end of the spectrum to residual
     /// ‖Av − λv‖ ≤ <paramref name="relativeTolerance"/>·‖A‖, using at most <paramref name="maxSteps"/>
-    /// products (default min(n, max(10k, 300)): beyond that the basis costs more than a restart would).</summary>
+    /// products (default min(n, max(10k, 300)): beyond that the basis costs more than a restart would).
+    /// With a <paramref name="checkpoint"/> the run resumes from the state saved for <see cref="Stage"/> (restoring
+    /// <paramref name="generator"/>) and saves at its start, every interval of products, on cancellation and at its end;
+    /// the result is bit-identical to an uninterrupted run. <paramref name="cancellation"/> is checked between products
+    /// (<see cref="OperationCanceledException"/> after the state is saved).</summary>
     public static Eigenpairs Compute(ILinearOperator a, int k, EigenvalueOrder order, Generator generator,
-                                     double relativeTolerance = Tolerances.RitzResidualRelative, int? maxSteps = null)
+                                     double relativeTolerance = Tolerances.RitzResidualRelative, int? maxSteps = null,
+                                     IEstimatorCheckpoint? checkpoint = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(generator);
@@ -33,24 +41,67 @@ public static class TopEigenpairs
         limit = (int)Math.Min(limit, a.Size);
 
         var options = new LanczosOptions(limit, Reorthogonalization.Full, ContinueAfterBreakdown: true);
-        using var start = randn(a.Size, dtype: ScalarType.Float64, generator: generator);
-        using var process = new LanczosProcess(a, start, options, generator);
-        process.Extend(InitialSteps(k, a.Size));
-        while (true)
+        var schedule = new CheckpointSchedule(checkpoint, Stage, cancellation);
+        LanczosProcess process;
+        int nextCheck;
+        if (schedule.Load() is { } loaded)
         {
-            using var result = Lanczos.Snapshot(process, a.Size, Reorthogonalization.Full);
-            var wanted = Select(result.RitzValues, k, order);
-            bool done = wanted.All(i => result.IsConverged(i, relativeTolerance));
-            if (done || process.Stopped || process.Steps >= limit)
-            {
-                var (vectors, residuals) = result.RitzVectors(a, wanted);
-                double norm = result.NormEstimate;
-                var converged = residuals.Select(r => r <= relativeTolerance * norm).ToArray();
-                return new Eigenpairs(wanted.Select(i => result.RitzValues[i]).ToArray(), vectors, residuals, converged,
-                                      process.Steps + k, $"lanczos-full-reorth ({process.Steps} steps)");
-            }
-            process.Extend(Math.Min(limit - process.Steps, Math.Max(k, process.Steps / 2)));
+            var saved = CheckpointSchedule.As<TopEigenpairsState>(loaded, Stage);
+            CheckpointSchedule.RequireSame(Stage, "n", saved.Size, a.Size);
+            CheckpointSchedule.RequireSame(Stage, "k", saved.K, k);
+            CheckpointSchedule.RequireSame(Stage, "order", saved.Order, order);
+            CheckpointSchedule.RequireSame(Stage, "tolerance", saved.RelativeTolerance, relativeTolerance);
+            CheckpointSchedule.RequireSame(Stage, "step limit", saved.Limit, limit);
+            GeneratorStates.Restore(generator, saved.GeneratorState);
+            if (saved.Result is { } done) return FromData(done, a.Size, k);
+            if (saved.Lanczos is null) throw new ArgumentException($"the checkpoint's '{Stage}' state has neither a recurrence nor a result");
+            process = new LanczosProcess(a, saved.Lanczos, options, generator);
+            nextCheck = saved.NextCheck;
         }
+        else
+        {
+            using var start = randn(a.Size, dtype: ScalarType.Float64, generator: generator);
+            process = new LanczosProcess(a, start, options, generator);
+            nextCheck = InitialSteps(k, a.Size);
+        }
+
+        using (process)
+        {
+            TopEigenpairsState InProgress() => new(a.Size, k, order, relativeTolerance, limit, nextCheck, process.Capture(), null,
+                                                   process.Steps, GeneratorStates.Capture(generator));
+            if (process.Steps == 0) schedule.Save(InProgress);
+            while (true)
+            {
+                process.Extend(nextCheck - process.Steps, () => schedule.StopIfCancelled(InProgress), () => schedule.Count(1, InProgress));
+                using var result = Lanczos.Snapshot(process, a.Size, Reorthogonalization.Full);
+                var wanted = Select(result.RitzValues, k, order);
+                bool done = wanted.All(i => result.IsConverged(i, relativeTolerance));
+                if (done || process.Stopped || process.Steps >= limit)
+                {
+                    var (vectors, residuals) = result.RitzVectors(a, wanted);
+                    double norm = result.NormEstimate;
+                    var converged = residuals.Select(r => r <= relativeTolerance * norm).ToArray();
+                    var pairs = new Eigenpairs(wanted.Select(i => result.RitzValues[i]).ToArray(), vectors, residuals, converged,
+                                               process.Steps + k, $"lanczos-full-reorth ({process.Steps} steps)");
+                    schedule.Save(() => new TopEigenpairsState(a.Size, k, order, relativeTolerance, limit, nextCheck, null, ToData(pairs),
+                                                              pairs.Products, GeneratorStates.Capture(generator)));
+                    return pairs;
+                }
+                nextCheck = process.Steps + Math.Min(limit - process.Steps, Math.Max(k, process.Steps / 2));
+            }
+        }
+    }
+
+    static EigenpairsData ToData(Eigenpairs pairs) =>
+        new(pairs.Values, pairs.Vectors!.data<double>().ToArray(), pairs.Residuals, pairs.Converged, pairs.Products, pairs.Method);
+
+    static Eigenpairs FromData(EigenpairsData data, long n, int k)
+    {
+        if (data.Values.Length != k || data.Residuals.Length != k || data.Converged.Length != k || data.Vectors.LongLength != n * k)
+            throw new ArgumentException($"the checkpoint's '{Stage}' result does not hold {k} eigenpairs of size {n}");
+        using var scope = NewDisposeScope();
+        var vectors = tensor(data.Vectors, dtype: ScalarType.Float64).reshape(n, k).contiguous().MoveToOuterDisposeScope();
+        return new Eigenpairs(data.Values, vectors, data.Residuals, data.Converged, data.Products, data.Method);
     }
 
     /// <summary>Indices of the k Ritz values wanted, in the order the caller asked for.</summary>

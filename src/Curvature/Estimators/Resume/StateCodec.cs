@@ -1,0 +1,146 @@
+namespace Curvature.Estimators;
+
+/// <summary>The estimator states as <see cref="StateBag"/> entries and back: one explicit field list per record, so the
+/// file format is written down here and does not change when a record gains a member by accident.</summary>
+internal static class StateCodec
+{
+    public static StateBag Encode(EstimatorState state)
+    {
+        var bag = new StateBag();
+        bag.Longs["products"] = [state.Products];
+        bag.Bytes["generator"] = state.GeneratorState;
+        switch (state)
+        {
+            case TopEigenpairsState top:
+                bag.Texts["type"] = TopEigenpairs.Stage;
+                bag.Longs["size"] = [top.Size];
+                bag.Longs["k"] = [top.K];
+                bag.Texts["order"] = top.Order.ToString();
+                bag.Doubles["tolerance"] = [top.RelativeTolerance];
+                bag.Longs["limit"] = [top.Limit];
+                bag.Longs["next_check"] = [top.NextCheck];
+                if (top.Lanczos is not null) Encode(bag, "lanczos.", top.Lanczos);
+                if (top.Result is { } r)
+                {
+                    bag.Doubles["result.values"] = r.Values;
+                    bag.Doubles["result.vectors"] = r.Vectors;
+                    bag.Doubles["result.residuals"] = r.Residuals;
+                    bag.Longs["result.converged"] = r.Converged.Select(c => c ? 1L : 0L).ToArray();
+                    bag.Longs["result.products"] = [r.Products];
+                    bag.Texts["result.method"] = r.Method;
+                }
+                break;
+            case SlqState slq:
+                bag.Texts["type"] = StochasticLanczosQuadrature.Stage;
+                bag.Longs["size"] = [slq.Size];
+                bag.Longs["options.probes"] = [slq.Options.Probes];
+                bag.Longs["options.steps"] = [slq.Options.Steps];
+                bag.Texts["options.distribution"] = slq.Options.Distribution.ToString();
+                bag.Texts["options.reorthogonalization"] = slq.Options.Reorthogonalization.ToString();
+                bag.Longs["steps"] = slq.Steps.Select(s => (long)s).ToArray();
+                bag.Doubles["nodes"] = slq.Nodes.SelectMany(x => x).ToArray();
+                bag.Doubles["weights"] = slq.Weights.SelectMany(x => x).ToArray();
+                if (slq.Current is not null) Encode(bag, "current.", slq.Current);
+                break;
+            case HutchPlusPlusState hutch:
+                bag.Texts["type"] = HutchPlusPlus.Stage;
+                bag.Longs["size"] = [hutch.Size];
+                bag.Longs["matvecs"] = [hutch.Matvecs];
+                bag.Texts["distribution"] = hutch.Distribution.ToString();
+                bag.Longs["block_size"] = [hutch.BlockSize];
+                if (hutch.Result is { } t)
+                {
+                    bag.Doubles["result.estimate"] = [t.Estimate];
+                    bag.Doubles["result.standard_error"] = [t.StandardError];
+                    bag.Longs["result.matvecs"] = [t.Matvecs];
+                    bag.Longs["result.probes"] = [t.Probes];
+                    bag.Texts["result.method"] = t.Method;
+                    bag.Texts["result.distribution"] = t.Distribution.ToString();
+                    bag.Doubles["result.deterministic_part"] = [t.DeterministicPart];
+                    bag.Doubles["result.samples"] = t.Samples;
+                    bag.Texts["result.stop_reason"] = t.StopReason.ToString();
+                }
+                break;
+            default:
+                throw new ArgumentException($"no file format for {state.GetType().Name}", nameof(state));
+        }
+        return bag;
+    }
+
+    /// <summary>The state in <paramref name="bag"/>; <see cref="InvalidDataException"/> when an entry is missing or wrong.</summary>
+    public static EstimatorState Decode(StateBag bag)
+    {
+        long products = bag.Long("products");
+        byte[] generator = bag.ByteArray("generator");
+        switch (bag.Text("type"))
+        {
+            case TopEigenpairs.Stage:
+                EigenpairsData? result = bag.Has("result.values")
+                    ? new EigenpairsData(bag.DoubleArray("result.values"), bag.DoubleArray("result.vectors"), bag.DoubleArray("result.residuals"),
+                                         bag.LongArray("result.converged").Select(c => c != 0).ToArray(), Int(bag, "result.products"), bag.Text("result.method"))
+                    : null;
+                return new TopEigenpairsState(bag.Long("size"), Int(bag, "k"), Parse<EigenvalueOrder>(bag, "order"), bag.Double("tolerance"),
+                                              Int(bag, "limit"), Int(bag, "next_check"), DecodeLanczos(bag, "lanczos."), result, products, generator);
+            case StochasticLanczosQuadrature.Stage:
+            {
+                var options = new SlqOptions(Int(bag, "options.probes"), Int(bag, "options.steps"), Parse<ProbeDistribution>(bag, "options.distribution"),
+                                             Parse<Reorthogonalization>(bag, "options.reorthogonalization"));
+                var steps = bag.LongArray("steps").Select(s => s is >= 0 and <= int.MaxValue ? (int)s : throw new InvalidDataException($"a probe has {s} steps")).ToArray();
+                return new SlqState(bag.Long("size"), options, steps, Split(bag, "nodes", steps), Split(bag, "weights", steps),
+                                    DecodeLanczos(bag, "current."), products, generator);
+            }
+            case HutchPlusPlus.Stage:
+                TraceEstimate? estimate = bag.Has("result.estimate")
+                    ? new TraceEstimate(bag.Double("result.estimate"), bag.Double("result.standard_error"), Int(bag, "result.matvecs"), Int(bag, "result.probes"),
+                                        bag.Text("result.method"), Parse<ProbeDistribution>(bag, "result.distribution"), bag.Double("result.deterministic_part"),
+                                        bag.DoubleArray("result.samples"), Parse<TraceStopReason>(bag, "result.stop_reason"))
+                    : null;
+                return new HutchPlusPlusState(bag.Long("size"), Int(bag, "matvecs"), Parse<ProbeDistribution>(bag, "distribution"), Int(bag, "block_size"),
+                                              estimate, products, generator);
+            default:
+                throw new InvalidDataException($"unknown state type '{bag.Text("type")}'");
+        }
+    }
+
+    static void Encode(StateBag bag, string p, LanczosState s)
+    {
+        bag.Longs[p + "size"] = [s.Size];
+        bag.Texts[p + "reorthogonalization"] = s.Reorthogonalization.ToString();
+        bag.Longs[p + "stores_basis"] = [s.StoresBasis ? 1 : 0];
+        bag.Doubles[p + "alpha"] = s.Alpha;
+        bag.Doubles[p + "beta"] = s.Beta;
+        bag.Longs[p + "breakdowns"] = s.Breakdowns.Select(b => (long)b).ToArray();
+        bag.Doubles[p + "norm_estimate"] = [s.NormEstimate];
+        bag.Longs[p + "reorthogonalizations"] = [s.Reorthogonalizations];
+        bag.Longs[p + "stopped"] = [s.Stopped ? 1 : 0];
+        bag.Doubles[p + "omega_previous"] = s.OmegaPrevious;
+        bag.Doubles[p + "omega_current"] = s.OmegaCurrent;
+        bag.Longs[p + "reorthogonalize_next"] = [s.ReorthogonalizeNext ? 1 : 0];
+        bag.Longs[p + "capacity"] = [s.Capacity];
+        bag.Longs[p + "vector_rows"] = [s.VectorRows];
+        bag.Doubles[p + "vectors"] = s.Vectors;
+    }
+
+    static LanczosState? DecodeLanczos(StateBag bag, string p) => !bag.Has(p + "alpha") ? null : new LanczosState(
+        bag.Long(p + "size"), Parse<Reorthogonalization>(bag, p + "reorthogonalization"), bag.Long(p + "stores_basis") != 0,
+        bag.DoubleArray(p + "alpha"), bag.DoubleArray(p + "beta"), bag.LongArray(p + "breakdowns").Select(b => checked((int)b)).ToArray(),
+        bag.Double(p + "norm_estimate"), Int(bag, p + "reorthogonalizations"), bag.Long(p + "stopped") != 0,
+        bag.DoubleArray(p + "omega_previous"), bag.DoubleArray(p + "omega_current"), bag.Long(p + "reorthogonalize_next") != 0,
+        Int(bag, p + "capacity"), Int(bag, p + "vector_rows"), bag.DoubleArray(p + "vectors"));
+
+    static int Int(StateBag bag, string name) =>
+        bag.Long(name) is var v && v is >= int.MinValue and <= int.MaxValue ? (int)v : throw new InvalidDataException($"'{name}' = {v} is out of range");
+
+    static T Parse<T>(StateBag bag, string name) where T : struct, Enum =>
+        Enum.TryParse<T>(bag.Text(name), out var value) && Enum.IsDefined(value) ? value : throw new InvalidDataException($"'{name}' = '{bag.Text(name)}' is not a {typeof(T).Name}");
+
+    static double[][] Split(StateBag bag, string name, int[] lengths)
+    {
+        var flat = bag.DoubleArray(name);
+        if (flat.LongLength != lengths.Sum(l => (long)l)) throw new InvalidDataException($"'{name}' has {flat.Length} entries for probes of {string.Join("+", lengths)} steps");
+        var parts = new double[lengths.Length][];
+        int at = 0;
+        for (int i = 0; i < lengths.Length; i++) { parts[i] = flat[at..(at + lengths[i])]; at += lengths[i]; }
+        return parts;
+    }
+}
