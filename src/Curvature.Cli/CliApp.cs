@@ -26,7 +26,10 @@ public static class CliApp
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)
             {
-                stderr.WriteLine($"curvature: {Friendly(parse.Errors[0].Message).TrimEnd('.')} (see 'curvature {FirstVerb(args)}--help')");
+                // An unknown verb yields "Required command was not provided" first; the unrecognised word is the real problem.
+                var error = parse.Errors.FirstOrDefault(x => x.Message.StartsWith("Unrecognized command or argument", StringComparison.Ordinal)) ?? parse.Errors[0];
+                string verb = root.Subcommands.Any(c => c.Name == FirstVerb(args).Trim()) ? FirstVerb(args) : "";
+                stderr.WriteLine($"curvature: {Friendly(error.Message).TrimEnd('.')} (see 'curvature {verb}--help')");
                 return ExitCodes.BadInput;
             }
             return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
@@ -54,6 +57,11 @@ public static class CliApp
                 return ExitCodes.BadInput;
             case ArgumentException:
                 stderr.WriteLine($"curvature: invalid input: {e.Message}");
+                return ExitCodes.BadInput;
+            case ArithmeticException:
+                // Lanczos met a non-finite product mid-run: the weights and loss were finite at the start, so the curvature
+                // itself overflows the dtype.
+                stderr.WriteLine($"curvature: {e.Message.Split('\n')[0]}; the curvature overflows this dtype — try --dtype float64 or smaller weights");
                 return ExitCodes.BadInput;
             case IOException or UnauthorizedAccessException:
                 stderr.WriteLine($"curvature: could not write output: {e.Message}");
