@@ -86,6 +86,7 @@ internal sealed class NetworkOptions
             ListOption.Parse("--kernels", parse.GetValue(Kernels)!), ListOption.Parse("--strides", parse.GetValue(Strides)!), padding,
             parse.GetValue(GlobalPool), parse.GetValue(Depth), parse.GetValue(Activation)!, parse.GetValue(Norm)!, parse.GetValue(Classes), parse.GetValue(InitScale),
             parse.GetValue(Weights), parse.GetValue(Dataset)!, parse.GetValue(Data), split, samples, batchSize, parse.GetValue(Standardize)!,
-            populationSamples, parse.GetValue(Dtype)!, parse.GetValue(Loss)!, parse.GetValue(Seed), NetworkSetup.Fingerprint(inputs, labels));
+            populationSamples, parse.GetValue(Dtype)!, parse.GetValue(Loss)!, parse.GetValue(Seed), NetworkSetup.Fingerprint(inputs, labels),
+            NetworkSetup.FileSha256(parse.GetValue(Weights)));
     }
 }

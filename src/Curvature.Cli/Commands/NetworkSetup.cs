@@ -32,11 +32,13 @@ namespace Curvature.Cli.Commands;
 /// <param name="Loss">"cross-entropy" or "mse".</param>
 /// <param name="Seed">Seed of the initialisation, the synthetic data and the estimators.</param>
 /// <param name="DataSha256">SHA-256 of the analysed inputs and targets as float64/int64 bytes: the data's identity.</param>
+/// <param name="WeightsSha256">SHA-256 of the weights file's bytes (lowercase hex), or null without one: the path alone
+/// does not say which weights were analysed.</param>
 public sealed record NetworkConfig(
     string Model, int[] Hidden, int[] Channels, int[] Kernels, int[] Strides, int[] Padding, bool GlobalPool, int Depth,
     string Activation, string Norm, int Classes, double InitScale, string? Weights,
     string Dataset, string? Data, string Split, int Samples, int BatchSize, string Standardize, int PopulationSamples,
-    string Dtype, string Loss, ulong Seed, string DataSha256);
+    string Dtype, string Loss, ulong Seed, string DataSha256, string? WeightsSha256 = null);
 
 /// <summary>Builds models and loads data for the network verbs (hessian, and later train and study).</summary>
 internal static class NetworkSetup
@@ -170,6 +172,15 @@ internal static class NetworkSetup
             default:
                 throw new UserInputException($"--dataset: unknown value '{dataset}'; expected fashion-mnist, cifar10 or gaussian-mixture");
         }
+    }
+
+    /// <summary>SHA-256 of a file's bytes (lowercase hex), or null when there is no path or no such file (loading it
+    /// reports that).</summary>
+    public static string? FileSha256(string? path)
+    {
+        if (path is null || !File.Exists(path)) return null;
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(stream)).ToLowerInvariant();
     }
 
     /// <summary>SHA-256 of inputs and targets (as stored), so a record names exactly which data it saw.</summary>

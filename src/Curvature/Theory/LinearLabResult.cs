@@ -41,6 +41,11 @@ public sealed record LinearLabConfig(
     /// SplitMix64 mix of this seed and the mode so its stream is unrelated to the data's); null on the dense path,
     /// which uses no randomness.</summary>
     public ulong? EstimatorSeed { get; init; }
+
+    /// <summary>SHA-256 (lowercase hex) of the samples X and targets y the lab ran on, as contiguous float64 bytes in
+    /// that order: the data's identity, for given data and for synthetic data alike (two runs that agree on it saw the
+    /// same numbers); null when not computed.</summary>
+    public string? DataSha256 { get; init; }
 }
 
 /// <summary>

@@ -64,6 +64,7 @@ public static class LinearNeuronLab
             SpectrumPath = estimate ? "estimators" : "dense",
             MaxDenseDimension = options.MaxDenseDimension,
             EstimatorSeed = estimate ? seed : null,
+            DataSha256 = Sha256(x, y),
         };
 
         var order = new List<Preprocessing> { options.Preprocessing };
@@ -166,5 +167,15 @@ public static class LinearNeuronLab
             throw new ArgumentException("every input is constant (zero variance): the Marchenko–Pastur bulk is undefined");
         double mean = centred ? 0.0 : means.square().mean().sqrt().item<double>();
         return (mean, variance);
+    }
+
+    /// <summary>SHA-256 of X then y as contiguous float64 bytes (lowercase hex).</summary>
+    static string Sha256(Tensor x, Tensor y)
+    {
+        using var scope = NewDisposeScope();
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        sha.AppendData(x.to_type(ScalarType.Float64).contiguous().bytes);
+        sha.AppendData(y.to_type(ScalarType.Float64).contiguous().bytes);
+        return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
     }
 }

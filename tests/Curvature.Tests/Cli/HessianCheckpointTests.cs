@@ -71,6 +71,7 @@ public sealed class HessianCheckpointTests(CheckpointRuns runs) : IClassFixture<
             Assert.NotEqual((double)runs.Fresh["loss"]!, (double)record["loss"]!);
         }
         Assert.Null(runs.Fresh["config"]!["weights"]);
+        Assert.Null(runs.Fresh["config"]!["weights_sha256"]);
     }
 
     [Fact]
@@ -79,8 +80,14 @@ public sealed class HessianCheckpointTests(CheckpointRuns runs) : IClassFixture<
         // Same weights, so every number agrees; only the weights path in the config and the command line differ.
         var pt = Comparable(runs.FromPt);
         var safetensors = Comparable(runs.FromSafetensors);
-        pt["config"]!.AsObject().Remove("weights");
-        safetensors["config"]!.AsObject().Remove("weights");
+        // The two files hold the same tensors in different formats, so their bytes — and weights_sha256 — differ.
+        Assert.NotEqual((string?)pt["config"]!["weights_sha256"], (string?)safetensors["config"]!["weights_sha256"]);
+        foreach (var config in new[] { pt["config"]!.AsObject(), safetensors["config"]!.AsObject() })
+        {
+            Assert.Matches("^[0-9a-f]{64}$", (string?)config["weights_sha256"]);
+            config.Remove("weights");
+            config.Remove("weights_sha256");
+        }
         Assert.True(JsonNode.DeepEquals(pt, safetensors), "the .pt and .safetensors runs differ");
         Assert.NotEqual(Doubles(runs.Fresh["top_eigenvalues"]), Doubles(runs.FromPt["top_eigenvalues"]));
     }

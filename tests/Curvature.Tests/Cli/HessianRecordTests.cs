@@ -75,6 +75,7 @@ public sealed class HessianRecordTests(TinyExactRuns runs) : IClassFixture<TinyE
     [
         "model", "hidden", "channels", "kernels", "strides", "padding", "global_pool", "depth", "activation", "norm", "classes", "init_scale",
         "weights", "dataset", "data", "split", "samples", "batch_size", "standardize", "population_samples", "dtype", "loss", "seed", "data_sha256",
+        "weights_sha256",
     ];
 
     static readonly string[] ExactFields =
