@@ -90,13 +90,18 @@ public abstract class NetworkOperator : LinearOperator
         if (difference != 0)
             throw new InvalidOperationException(
                 $"{GetType().Name}: two products with the same vector differ (max |Δ| = {difference:G3}); the model or data is not deterministic — disable dropout and other random layers, and fix the data order");
+        if (SymmetryTolerance is not { } tolerance) return;
         double asymmetry = SymmetryProbe.RelativeAsymmetry(block[.., 0], first[.., 0], block[.., 1], first[.., 1]);
-        double tolerance = DType == ScalarType.Float64 ? Tolerances.ProductSymmetryRelative64 : Tolerances.ProductSymmetryRelative32;
         if (!(asymmetry <= tolerance))
             throw new InvalidOperationException(
                 $"{GetType().Name}: the operator is not symmetric (|uᵀAv − vᵀAu| / (‖u‖‖Av‖) = {asymmetry:G3} > {tolerance:G1}); a layer breaks the "
                 + "symmetry of second derivatives (a custom autograd function or a non-differentiable operation) — its spectrum would be meaningless");
     }
+
+    /// <summary>The relative asymmetry the construction check accepts: round-off of exact second derivatives in the operator's
+    /// dtype (<see cref="Tolerances.ProductSymmetryRelative64"/>, <see cref="Tolerances.ProductSymmetryRelative32"/>); null
+    /// skips the symmetry part of the check (for approximations that are symmetric only up to their own error).</summary>
+    protected virtual double? SymmetryTolerance => DType == ScalarType.Float64 ? Tolerances.ProductSymmetryRelative64 : Tolerances.ProductSymmetryRelative32;
 
     /// <summary>Where a non-finite product came from, in the order it is computed: the loss, its gradient, or only
     /// the second-order product (weights and inputs are finite: the constructor checked them).</summary>
