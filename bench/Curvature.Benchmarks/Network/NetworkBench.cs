@@ -83,6 +83,7 @@ public static class NetworkBench
         // float64 vectors, as the estimators pass them (Multiply casts to the model's dtype: O(P), negligible).
         var block = randn(hessian.Size, BlockSizes.Max(), dtype: ScalarType.Float64, generator: generator);
         var vector = block[.., 0].contiguous();
+        var columns = BlockSizes.ToDictionary(k => k, k => block[.., TensorIndex.Slice(0, k)].contiguous());
 
         GC.Collect();
         long live = Live.Count;
@@ -92,11 +93,7 @@ public static class NetworkBench
         var gn = Timing.Measure(() => ggn.Multiply(vector).Dispose(), warmup, reps);
         var blocks = new Dictionary<int, Timing>();
         foreach (int k in BlockSizes)
-        {
-            var columns = block[.., TensorIndex.Slice(0, k)].contiguous();
-            blocks[k] = Timing.Measure(() => hessian.Multiply(columns).Dispose(), warmup, reps);
-            columns.Dispose();
-        }
+            blocks[k] = Timing.Measure(() => hessian.Multiply(columns[k]).Dispose(), warmup, reps);
         sampler.Dispose();
         long leaked = Live.Count - live;
         model.Dispose();
