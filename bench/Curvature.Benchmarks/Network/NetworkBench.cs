@@ -8,7 +8,8 @@ namespace Curvature.Benchmarks.Network;
 
 /// <summary>One row of the network benchmark (times in ms: minimum and median).</summary>
 public sealed record NetworkCaseResult(string Model, long Parameters, int Batch, string DType, int Repetitions,
-    Timing Gradient, Timing Hvp, Timing Ggn, IReadOnlyDictionary<int, Timing> Blocks, double PeakRssMb, long LiveTensors)
+    Timing Gradient, Timing Hvp, Timing Ggn, IReadOnlyDictionary<int, Timing> Blocks, double PeakRssMb, long LiveTensors,
+    Timing Forward, Timing PlainBackward, Timing GraphBackward)
 {
     /// <summary>HVP / gradient (minima).</summary>
     public double HvpRatio => Hvp.Min / Gradient.Min;
@@ -94,11 +95,35 @@ public static class NetworkBench
         var blocks = new Dictionary<int, Timing>();
         foreach (int k in BlockSizes)
             blocks[k] = Timing.Measure(() => hessian.Multiply(columns[k]).Dispose(), warmup, reps);
+        // Cost structure of one HVP, on the same model in train mode (bench code, the same calls as HessianOperator):
+        // forward alone; forward + plain backward (a bare gradient, without the operator's flattening to float64); forward +
+        // first backward with create_graph (the part a block shares). The second backward is HVP minus the last.
+        var x = data.Inputs.to_type(dtype);
+        var parameters = hessian.Parameters.Tensors.ToList();
+        model.train();
+        Timing forward, plain, graph;
+        using (enable_grad())
+        {
+            forward = Timing.Measure(() => { using var s = NewDisposeScope(); Losses.Mean(LossKind.CrossEntropy, model.call(x), data.Targets).item<float>(); }, warmup, reps);
+            plain = Timing.Measure(() =>
+            {
+                using var s = NewDisposeScope();
+                var loss = Losses.Mean(LossKind.CrossEntropy, model.call(x), data.Targets);
+                autograd.grad([loss], parameters, allow_unused: true);
+            }, warmup, reps);
+            graph = Timing.Measure(() =>
+            {
+                using var s = NewDisposeScope();
+                var loss = Losses.Mean(LossKind.CrossEntropy, model.call(x), data.Targets);
+                autograd.grad([loss], parameters, create_graph: true, retain_graph: true, allow_unused: true);
+            }, warmup, reps);
+        }
+        x.Dispose();
         sampler.Dispose();
         long leaked = Live.Count - live;
         model.Dispose();
         return new NetworkCaseResult(workload.Name, hessian.Size, batch, dtype == ScalarType.Float32 ? "float32" : "float64", reps,
-                                     gradient, hvp, gn, blocks, sampler.PeakDeltaMb, leaked);
+                                     gradient, hvp, gn, blocks, sampler.PeakDeltaMb, leaked, forward, plain, graph);
     }
 
     static string Line(NetworkCaseResult r) =>
@@ -117,6 +142,14 @@ public static class NetworkBench
         foreach (var r in results)
             o.WriteLine($"| {r.Model} | {r.Batch} | {r.DType} | {r.Blocks[1]} | {r.Blocks[2]} | {r.Blocks[4]} | {r.Blocks[8]} | "
                         + $"{r.ExtraPerVector(2):F2} | {r.ExtraPerVector(4):F2} | {r.ExtraPerVector(8):F2} | {r.Blocks[8].Min / 8 / r.Hvp.Min:F2} |");
+        o.WriteLine();
+        o.WriteLine("| model | B | dtype | forward (ms) | fwd + backward (ms) | fwd + backward, create_graph (ms) | second backward = HVP − that (ms) | second backward / plain backward |");
+        o.WriteLine("|---|---:|---|---:|---:|---:|---:|---:|");
+        foreach (var r in results)
+        {
+            double plainBackward = r.PlainBackward.Min - r.Forward.Min, second = r.Hvp.Min - r.GraphBackward.Min;
+            o.WriteLine($"| {r.Model} | {r.Batch} | {r.DType} | {r.Forward} | {r.PlainBackward} | {r.GraphBackward} | {second:F1} | {second / plainBackward:F2} |");
+        }
     }
 
     static void WriteCsv(List<NetworkCaseResult> results, string path)
@@ -126,12 +159,12 @@ public static class NetworkBench
         var inv = CultureInfo.InvariantCulture;
         using var w = new StreamWriter(path);
         w.WriteLine("model,parameters,batch,dtype,repetitions,grad_min_ms,grad_median_ms,hvp_min_ms,hvp_median_ms,hvp_over_grad,ggn_min_ms,ggn_median_ms,ggn_over_grad,"
-                    + string.Join(",", BlockSizes.Select(k => $"block{k}_min_ms,block{k}_median_ms")) + ",extra_per_vector_k2,extra_per_vector_k4,extra_per_vector_k8,peak_rss_delta_mb,live_tensors,threads");
+                    + string.Join(",", BlockSizes.Select(k => $"block{k}_min_ms,block{k}_median_ms")) + ",extra_per_vector_k2,extra_per_vector_k4,extra_per_vector_k8,peak_rss_delta_mb,live_tensors,threads,forward_min_ms,fwd_bwd_min_ms,fwd_bwd_create_graph_min_ms");
         foreach (var r in results)
             w.WriteLine(string.Join(",", new object[] { $"\"{r.Model}\"", r.Parameters, r.Batch, r.DType, r.Repetitions,
                 r.Gradient.Min, r.Gradient.Median, r.Hvp.Min, r.Hvp.Median, r.HvpRatio, r.Ggn.Min, r.Ggn.Median, r.GgnRatio }
                 .Concat(BlockSizes.SelectMany(k => new object[] { r.Blocks[k].Min, r.Blocks[k].Median }))
-                .Concat([r.ExtraPerVector(2), r.ExtraPerVector(4), r.ExtraPerVector(8), r.PeakRssMb, r.LiveTensors, get_num_threads()])
+                .Concat([r.ExtraPerVector(2), r.ExtraPerVector(4), r.ExtraPerVector(8), r.PeakRssMb, r.LiveTensors, get_num_threads(), r.Forward.Min, r.PlainBackward.Min, r.GraphBackward.Min])
                 .Select(v => Convert.ToString(v, inv))));
     }
 }
