@@ -104,7 +104,7 @@ public static class NetworkBench
         Timing forward, plain, graph;
         using (enable_grad())
         {
-            forward = Timing.Measure(() => { using var s = NewDisposeScope(); Losses.Mean(LossKind.CrossEntropy, model.call(x), data.Targets).item<float>(); }, warmup, reps);
+            forward = Timing.Measure(() => { using var s = NewDisposeScope(); Losses.Mean(LossKind.CrossEntropy, model.call(x), data.Targets).to_type(ScalarType.Float64).item<double>(); }, warmup, reps);
             plain = Timing.Measure(() =>
             {
                 using var s = NewDisposeScope();
