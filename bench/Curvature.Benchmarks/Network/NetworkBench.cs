@@ -33,14 +33,14 @@ public static class NetworkBench
     static readonly int[] BlockSizes = [1, 2, 4, 8];
 
     /// <summary>Runs the verb. Options: --quick (batch 256 only, 5 repetitions), --reps N (default 5),
-    /// --warmup N (default 2), --models mlp,cnn,resnet, --dtypes f32,f64, --batches 256,1000, --out FILE.csv.</summary>
+    /// --warmup N (default 2), --models mlp,cnn,resnet (or nonorm: the controls without BatchNorm), --dtypes f32,f64, --batches 256,1000, --out FILE.csv.</summary>
     public static int Run(string[] args, TextWriter o)
     {
         bool quick = args.Contains("--quick");
         int reps = int.Parse(Option(args, "--reps") ?? "5", CultureInfo.InvariantCulture);
         int warmup = int.Parse(Option(args, "--warmup") ?? "2", CultureInfo.InvariantCulture);
         if (reps < 5) throw new ArgumentException("at least 5 repetitions (the machine may be shared; the minimum needs several draws)");
-        var models = (Option(args, "--models") ?? "mlp,cnn,resnet").Split(',');
+        var models = (Option(args, "--models") ?? "mlp,cnn,resnet").Split(',');   // "nonorm": the controls without BatchNorm
         var dtypes = (Option(args, "--dtypes") ?? "f32,f64").Split(',').Select(d => d == "f64" ? ScalarType.Float64 : ScalarType.Float32).ToArray();
         var batches = (Option(args, "--batches") ?? (quick ? "256" : "256,1000")).Split(',').Select(int.Parse).ToArray();
         string output = Option(args, "--out") ?? Path.Combine("BenchmarkDotNet.Artifacts", "network.csv");

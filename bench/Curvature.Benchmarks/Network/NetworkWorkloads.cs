@@ -31,6 +31,16 @@ public static class NetworkWorkloads
         return new("ResNet-8 (1x28x28)", spec.ParameterCount, [1, 28, 28], (d, s) => spec.Build(d, s));
     }
 
-    /// <summary>All three, in order of cost.</summary>
-    public static IReadOnlyList<NetworkWorkload> All() => [Mlp(), Cnn(), ResNet8()];
+    /// <summary>The MLP and the CNN without BatchNorm (the same layers otherwise): separates the cost of BatchNorm's
+    /// train-mode double backward from that of the linear and convolution layers (select with <c>--models nonorm</c>).</summary>
+    public static IReadOnlyList<NetworkWorkload> WithoutNorm()
+    {
+        var mlp = new MlpSpec(784, [100, 100], 10, Activation.Relu, NormKind.None);
+        var cnn = new CnnSpec(1, 28, 28, [16, 32], [3, 3], [2, 2], [1, 1], 10, Activation.Relu, NormKind.None);
+        return [new("NoNorm MLP 784-100-100-10", mlp.ParameterCount, [784], (d, s) => mlp.Build(d, s)),
+                new("NoNorm CNN 16-32 s2", cnn.ParameterCount, [1, 28, 28], (d, s) => cnn.Build(d, s))];
+    }
+
+    /// <summary>All workloads: the three of issue 5, in order of cost, then the controls without BatchNorm.</summary>
+    public static IReadOnlyList<NetworkWorkload> All() => [Mlp(), Cnn(), ResNet8(), .. WithoutNorm()];
 }
