@@ -118,46 +118,9 @@ internal static class HessianProcess
     /// <summary>Guard against a hung child only.</summary>
     public static readonly TimeSpan HangLimit = TimeSpan.FromSeconds(120);
 
-    public static Process Start(string workingDirectory, string[] args)
-    {
-        string cli = Path.Combine(AppContext.BaseDirectory, "Curvature.Cli.dll");
-        Assert.True(File.Exists(cli), $"{cli} not found next to the test assembly");
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { "exec", cli }.Concat(args)) start.ArgumentList.Add(a);
-        return Process.Start(start)!;
-    }
+    public static Process Start(string workingDirectory, string[] args) => Support.CliProcess.Start(workingDirectory, args);
 
-    public static CliOutcome Run(string workingDirectory, string[] args)
-    {
-        using var process = Start(workingDirectory, args);
-        return Finish(process, args);
-    }
+    public static CliOutcome Run(string workingDirectory, string[] args) => Support.CliProcess.Run(workingDirectory, args, HangLimit);
 
-    public static CliOutcome Finish(Process process, string[] args)
-    {
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(HangLimit))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"curvature {string.Join(' ', args)} did not finish within {HangLimit.TotalSeconds} s");
-        }
-        process.WaitForExit();   // drains the redirected streams
-        return new CliOutcome(process.ExitCode, stdout.Result, stderr.Result);
-    }
-
-    static string DotnetHost()
-    {
-        string? fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk)) return fromSdk;
-        string? self = Environment.ProcessPath;
-        if (self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;
-        return "dotnet";
-    }
+    public static CliOutcome Finish(Process process, string[] args) => Support.CliProcess.Finish(process, args, HangLimit);
 }

@@ -137,38 +137,7 @@ internal static class BadInputProcess
     public static string[] Listing(string root) =>
         Directory.GetFileSystemEntries(root, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(root, p)).Order(StringComparer.Ordinal).ToArray();
 
-    public static CliOutcome Run(string workingDirectory, params string[] args)
-    {
-        string cli = Path.Combine(AppContext.BaseDirectory, "Curvature.Cli.dll");
-        Assert.True(File.Exists(cli), $"{cli} not found next to the test assembly");
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { "exec", cli }.Concat(args)) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(HangLimit))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"curvature {string.Join(' ', args)} did not finish within {HangLimit.TotalSeconds} s");
-        }
-        process.WaitForExit();   // drains the redirected streams
-        return new CliOutcome(process.ExitCode, stdout.Result, stderr.Result);
-    }
-
-    static string DotnetHost()
-    {
-        string? fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk)) return fromSdk;
-        string? self = Environment.ProcessPath;
-        if (self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;
-        return "dotnet";
-    }
+    public static CliOutcome Run(string workingDirectory, params string[] args) => Support.CliProcess.Run(workingDirectory, args, HangLimit);
 }
 
 /// <summary>Data files that are wrong: IDX and CIFAR-10 readers, the Gaussian mixture's parameters, sizes.</summary>
