@@ -142,9 +142,24 @@ internal sealed class LanczosProcess : IDisposable
     void Step()
     {
         using var scope = NewDisposeScope();
+        Advance(_a.Multiply(Current));
+    }
+
+    /// <summary>Whether another step can be taken (not stopped, and the Krylov space is not yet all of ℝⁿ).</summary>
+    public bool CanStep => !Stopped && _alpha.Count < _n;
+
+    /// <summary>q_j, the vector the next step multiplies (a view: read it before <see cref="Advance"/>).</summary>
+    public Tensor Current => _storeBasis ? _basis[_alpha.Count] : _qCur!;
+
+    /// <summary>Takes one step given <paramref name="w"/> = A q_j for q_j = <see cref="Current"/>, computed by the caller
+    /// (so several recurrences can share one block product); <paramref name="w"/> is overwritten.</summary>
+    public void Advance(Tensor w)
+    {
+        using var scope = NewDisposeScope();
+        if (!CanStep) throw new InvalidOperationException("the Lanczos recurrence has stopped");
         int j = _alpha.Count;
-        var q = _storeBasis ? _basis[j] : _qCur!;
-        var w = _a.Multiply(q);
+        var q = Current;
+        w = w.to_type(ScalarType.Float64).flatten();
         if (!w.isfinite().all().item<bool>())
             throw new ArithmeticException($"the operator returned a non-finite product at Lanczos step {j + 1}");
         if (j > 0 && _beta[j - 1] != 0)
