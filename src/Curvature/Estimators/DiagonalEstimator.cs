@@ -25,6 +25,7 @@ public static class DiagonalEstimator
     {
         EstimatorArguments.CheckProbing(op, generator, distribution, blockSize, "probes per block");
         EstimatorArguments.CheckAtLeast(probes, 1, nameof(probes), "one probe per product");
+        using var session = ProductSession.Begin(op);   // the network graphs are built once for all the products below
 
         using var scope = NewDisposeScope();
         long n = op.Size;

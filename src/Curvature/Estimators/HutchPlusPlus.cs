@@ -44,6 +44,7 @@ public static class HutchPlusPlus
     {
         EstimatorArguments.CheckProbing(op, generator, distribution, blockSize, "columns per block");
         EstimatorArguments.CheckAtLeast(matvecs, 3, nameof(matvecs), "Hutch++ splits its budget in thirds");
+        using var session = ProductSession.Begin(op);   // the network graphs are built once for all the products below
         var schedule = new CheckpointSchedule(checkpoint, Stage, cancellation);
         var loaded = schedule.Load();
         if (loaded is not null)
@@ -86,6 +87,7 @@ public static class HutchPlusPlus
         EstimatorArguments.CheckPositiveFinite(targetRelativeStandardError, nameof(targetRelativeStandardError));
         EstimatorArguments.CheckAtLeast(initialMatvecs, 6, nameof(initialMatvecs), "the first run needs two residual probes for a standard error");
         EstimatorArguments.CheckAtLeast(maxMatvecs, initialMatvecs, nameof(maxMatvecs), $"the budget must allow the first run of {initialMatvecs} products");
+        using var session = ProductSession.Begin(op);   // the network graphs are built once for all the products below
 
         int spent = 0, m = initialMatvecs;
         while (true)

@@ -36,6 +36,7 @@ public static class Hutchinson
     {
         EstimatorArguments.CheckProbing(op, generator, distribution, blockSize, "probes per block");
         EstimatorArguments.CheckAtLeast(matvecs, 1, nameof(matvecs), "one probe per product");
+        using var session = ProductSession.Begin(op);   // the network graphs are built once for all the products below
 
         var samples = new List<double>(matvecs);
         Sample(op, matvecs, distribution, generator, blockSize, null, samples);
@@ -61,6 +62,7 @@ public static class Hutchinson
         EstimatorArguments.CheckPositiveFinite(targetRelativeStandardError, nameof(targetRelativeStandardError));
         EstimatorArguments.CheckAtLeast(minProbes, 2, nameof(minProbes), "a sample standard error needs two samples");
         EstimatorArguments.CheckAtLeast(maxMatvecs, minProbes, nameof(maxMatvecs), $"the budget must allow minProbes = {minProbes} probes");
+        using var session = ProductSession.Begin(op);   // the network graphs are built once for all the products below
 
         var samples = new List<double>();
         while (samples.Count < maxMatvecs)

@@ -18,6 +18,7 @@ public static class Lanczos
             throw new ArgumentException($"start vector must have shape [{a.Size}]; got [{string.Join(", ", start.shape)}]", nameof(start));
         if (!LinearOperator.IsFloatingPoint(start.dtype))
             throw new ArgumentException($"start vector must be floating point; got {start.dtype}", nameof(start));
+        using var session = ProductSession.Begin(a);   // the network graphs are built once for all the products below
         using var process = new LanczosProcess(a, start, options, generator);
         process.Extend(options.Steps);
         return Snapshot(process, a.Size, options.Reorthogonalization);

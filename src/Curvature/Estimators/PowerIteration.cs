@@ -40,6 +40,7 @@ public static class PowerIteration
         EstimatorArguments.CheckGenerator(generator, nameof(generator));
         EstimatorArguments.CheckPositiveFinite(relativeTolerance, nameof(relativeTolerance));
         EstimatorArguments.CheckAtLeast(maxIterations, 1, nameof(maxIterations), "products per pair");
+        using var session = ProductSession.Begin(op);   // the network graphs are built once for all the products below
 
         using var scope = NewDisposeScope();
         long n = op.Size;

@@ -39,6 +39,7 @@ public static class TopEigenpairs
         int limit = maxSteps ?? (int)Math.Min(a.Size, Math.Max(10 * k, 300));
         if (limit < k) throw new ArgumentOutOfRangeException(nameof(maxSteps), $"maxSteps ({limit}) must be at least k ({k})");
         limit = (int)Math.Min(limit, a.Size);
+        using var session = ProductSession.Begin(a);   // the network graphs are built once for all the products below
 
         var options = new LanczosOptions(limit, Reorthogonalization.Full, ContinueAfterBreakdown: true);
         var schedule = new CheckpointSchedule(checkpoint, Stage, cancellation);

@@ -10,6 +10,9 @@ public sealed class CountingOperator(ILinearOperator inner, Action<long> onProdu
     public long Count { get; private set; }
 
     /// <inheritdoc/>
+    protected override IReadOnlyList<ILinearOperator> WrappedOperators => [inner];
+
+    /// <inheritdoc/>
     protected override torch.Tensor MultiplyCore(torch.Tensor block)
     {
         var product = inner.Multiply(block);

@@ -8,7 +8,7 @@ namespace Curvature.Operators;
 /// — a native libtorch error aborts the process on Linux — then calls <see cref="MultiplyCore"/> with an
 /// [n, k] block in <see cref="DType"/>, and casts the result back to the caller's dtype.
 /// </summary>
-public abstract class LinearOperator : ILinearOperator, IDisposable
+public abstract class LinearOperator : ILinearOperator, IProductSessions, IDisposable
 {
     /// <summary>Creates an operator of dimension <paramref name="size"/> computing in <paramref name="dtype"/>.</summary>
     protected LinearOperator(long size, ScalarType dtype)
@@ -70,6 +70,12 @@ public abstract class LinearOperator : ILinearOperator, IDisposable
 
     internal static bool IsFloatingPoint(ScalarType t) =>
         t is ScalarType.Float64 or ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16;
+
+    /// <summary>Operators this one multiplies with (wrappers, sums): a product session on this operator opens one on each.</summary>
+    protected virtual IReadOnlyList<ILinearOperator> WrappedOperators => [];
+
+    /// <inheritdoc/>
+    public virtual IDisposable BeginProductSession() => ProductSession.BeginAll(WrappedOperators);
 
     /// <summary>Releases tensors the operator owns.</summary>
     protected virtual void Dispose(bool disposing) { }

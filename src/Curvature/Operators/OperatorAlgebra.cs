@@ -56,6 +56,7 @@ public static class OperatorAlgebra
 
     sealed class ScaledOperator(ILinearOperator a, double scale, double shift) : LinearOperator(a.Size, a.DType)
     {
+        protected override IReadOnlyList<ILinearOperator> WrappedOperators => [a];
         protected override Tensor MultiplyCore(Tensor block)
         {
             var y = a.Multiply(block);
@@ -73,6 +74,7 @@ public static class OperatorAlgebra
             if (a.Size != b.Size) throw new ArgumentException($"cannot add operators of sizes {a.Size} and {b.Size}");
             _a = a; _b = b;
         }
+        protected override IReadOnlyList<ILinearOperator> WrappedOperators => [_a, _b];
         protected override Tensor MultiplyCore(Tensor block) => _a.Multiply(block).add_(_b.Multiply(block));
     }
 
@@ -90,6 +92,7 @@ public static class OperatorAlgebra
             var q = _q.to_type(x.dtype);
             return x - q.matmul(q.T.matmul(x));
         }
+        protected override IReadOnlyList<ILinearOperator> WrappedOperators => [_a];
         protected override Tensor MultiplyCore(Tensor block) => Project(_a.Multiply(Project(block)));
         protected override void Dispose(bool disposing) => _q.Dispose();
     }
@@ -105,6 +108,7 @@ public static class OperatorAlgebra
         }
         static long CheckColumns(Tensor basis) =>
             basis is not null && basis.dim() == 2 ? basis.shape[1] : throw new ArgumentException("basis must be a matrix [n, r]");
+        protected override IReadOnlyList<ILinearOperator> WrappedOperators => [_a];
         protected override Tensor MultiplyCore(Tensor block)
         {
             var q = _q.to_type(block.dtype);

@@ -80,10 +80,10 @@ public sealed class SymmetryProbeTests
         public SkewedHessian(TorchSharp.Modules.Sequential model, NetworkData data)
             : base(model, LossKind.CrossEntropy, data, BatchNormMode.Train, ParameterSet.Select(model), null) => VerifyDeterminism();
 
-        protected override Tensor BatchProduct(Tensor inputs, Tensor targets, Tensor block)
+        protected override BatchGraph BuildBatchGraph(Tensor inputs, Tensor targets)
         {
             var skew = ones(Size, Size, dtype: DType).tril(-1);
-            return skew.matmul(block);
+            return new BatchGraph([skew], skew.matmul);
         }
     }
 }

@@ -23,10 +23,10 @@ public sealed class EmpiricalFisherOperator : NetworkOperator
     }
 
     /// <inheritdoc/>
-    protected override Tensor BatchProduct(Tensor inputs, Tensor targets, Tensor block)
+    protected override BatchGraph BuildBatchGraph(Tensor inputs, Tensor targets)
     {
         var losses = Losses.PerSample(Loss, Model.call(inputs), targets);
         long batch = losses.shape[0];
-        return JacobianSandwich(losses, block, d => d.detach().div(batch));
+        return JacobianSandwich(losses, d => d.detach().div(batch));
     }
 }

@@ -82,6 +82,9 @@ public sealed class FiniteDifferenceHessianOperator : NetworkOperator
     }
 
     /// <inheritdoc/>
-    protected override Tensor BatchProduct(Tensor inputs, Tensor targets, Tensor block) =>
+    protected override bool ReusesGraphs => false;
+
+    /// <inheritdoc/>
+    protected override BatchGraph BuildBatchGraph(Tensor inputs, Tensor targets) =>
         throw new InvalidOperationException("finite differences work on the whole data set, not per batch");
 }

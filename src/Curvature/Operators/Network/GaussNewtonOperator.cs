@@ -22,9 +22,9 @@ public sealed class GaussNewtonOperator : NetworkOperator
     }
 
     /// <inheritdoc/>
-    protected override Tensor BatchProduct(Tensor inputs, Tensor targets, Tensor block)
+    protected override BatchGraph BuildBatchGraph(Tensor inputs, Tensor targets)
     {
         var output = Model.call(inputs);
-        return JacobianSandwich(output, block, jv => Losses.OutputHessianProduct(Loss, output, jv));
+        return JacobianSandwich(output, jv => Losses.OutputHessianProduct(Loss, output, jv));
     }
 }

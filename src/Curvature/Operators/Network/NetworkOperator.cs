@@ -10,7 +10,7 @@ namespace Curvature.Operators;
 /// analysis never changes the model. Products run in the parameters' dtype; the caller's vectors may be any
 /// floating dtype (the estimators use float64).
 /// </summary>
-public abstract class NetworkOperator : LinearOperator
+public abstract partial class NetworkOperator : LinearOperator
 {
     readonly List<(Tensor Buffer, Tensor Value)> _population = new();
 
@@ -150,7 +150,7 @@ public abstract class NetworkOperator : LinearOperator
     protected sealed override Tensor MultiplyCore(Tensor block)
     {
         Products += block.shape[1];
-        return WithModel(() => Product(block));
+        return _session is not null ? SessionProduct(block) : WithModel(() => Product(block));
     }
 
     /// <summary>A·block in the configured mode (the model is prepared and restored by the caller).</summary>
@@ -165,8 +165,9 @@ public abstract class NetworkOperator : LinearOperator
         return result;
     }
 
-    /// <summary>The product for one batch's mean loss, [n, k]; runs with autograd enabled.</summary>
-    protected abstract Tensor BatchProduct(Tensor inputs, Tensor targets, Tensor block);
+    /// <summary>The product for one batch's mean loss, [n, k]; runs with autograd enabled. By default the batch's graph is
+    /// built for this product only.</summary>
+    protected virtual Tensor BatchProduct(Tensor inputs, Tensor targets, Tensor block) => BuildBatchGraph(inputs, targets).Apply(block);
 
     /// <summary>The mean loss L and its gradient ∇L over all data (flat, float64) in the operator's mode.</summary>
     public (double Loss, Tensor Gradient) LossAndGradient()
@@ -255,6 +256,7 @@ public abstract class NetworkOperator : LinearOperator
     /// then restores every buffer and flag, whatever happens.</summary>
     protected T WithModel<T>(Func<T> body)
     {
+        ReleaseOtherSession(Model, except: null);
         var snapshot = ModelSnapshot.Capture(Model);
         try
         {
@@ -302,26 +304,30 @@ public abstract class NetworkOperator : LinearOperator
     }
 
     /// <summary>
-    /// Jᵀ W(J v) for every column v of <paramref name="block"/>, with J = ∂outputs/∂θ — the shape shared by the
-    /// Gauss–Newton (outputs z, W = H_ℓ) and the empirical Fisher (outputs ℓᵢ, W = 1/B). Without forward mode,
-    /// J v comes from the double-vjp trick: for a dummy u, Jᵀu = ∇θ⟨outputs, u⟩ is linear in u, so
-    /// J v = ∇_u⟨Jᵀu, v⟩; Jᵀ(·) is one more vector–Jacobian product.
+    /// Jᵀ W(J v) for every column v of a block, with J = ∂outputs/∂θ — the shape shared by the Gauss–Newton (outputs z,
+    /// W = H_ℓ) and the empirical Fisher (outputs ℓᵢ, W = 1/B). Without forward mode, J v comes from the double-vjp trick:
+    /// for a dummy u, Jᵀu = ∇θ⟨outputs, u⟩ is linear in u, so J v = ∇_u⟨Jᵀu, v⟩; Jᵀ(·) is one more vector–Jacobian
+    /// product. The graph of Jᵀu is built once; each column costs the two vector-dependent passes.
     /// </summary>
-    protected Tensor JacobianSandwich(Tensor outputs, Tensor block, Func<Tensor, Tensor> weigh)
+    protected BatchGraph JacobianSandwich(Tensor outputs, Func<Tensor, Tensor> weigh)
     {
         var parameters = Parameters.Tensors.ToList();
         var u = zeros_like(outputs).requires_grad_(true);
         var jtu = autograd.grad([outputs], parameters, [u], create_graph: true, retain_graph: true, allow_unused: true);
         var live = Enumerable.Range(0, jtu.Count).Where(i => !jtu[i].IsInvalid && jtu[i].requires_grad).ToArray();
-        var columns = new Tensor[block.shape[1]];
-        for (int j = 0; j < columns.Length; j++)
+        Tensor Apply(Tensor block)
         {
-            if (live.Length == 0) { columns[j] = zeros(Size, dtype: DType); continue; }
-            var v = Parameters.Unflatten(block[.., j].contiguous());
-            var jv = autograd.grad(live.Select(i => jtu[i]).ToList(), [u], live.Select(i => v[i]).ToList(), retain_graph: true)[0];
-            columns[j] = Parameters.Flatten(autograd.grad([outputs], parameters, [weigh(jv)], retain_graph: true, allow_unused: true).ToList(), DType);
+            var columns = new Tensor[block.shape[1]];
+            for (int j = 0; j < columns.Length; j++)
+            {
+                if (live.Length == 0) { columns[j] = zeros(Size, dtype: DType); continue; }
+                var v = Parameters.Unflatten(block[.., j].contiguous());
+                var jv = autograd.grad(live.Select(i => jtu[i]).ToList(), [u], live.Select(i => v[i]).ToList(), retain_graph: true)[0];
+                columns[j] = Parameters.Flatten(autograd.grad([outputs], parameters, [weigh(jv)], retain_graph: true, allow_unused: true).ToList(), DType);
+            }
+            return stack(columns, 1);
         }
-        return stack(columns, 1);
+        return new BatchGraph([outputs, u, .. live.Select(i => jtu[i])], Apply);
     }
 
     /// <summary>Σᵢ ⟨gᵢ, vᵢ⟩ over parameters whose entry depends on θ (others contribute nothing), or null.</summary>

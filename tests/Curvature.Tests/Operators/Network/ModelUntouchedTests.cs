@@ -62,6 +62,14 @@ public sealed class ModelUntouchedTests
             AssertUnchanged(expected, model, $"{kind}: vector product");
             op.Multiply(ones(n, 2, dtype: ScalarType.Float64));
             AssertUnchanged(expected, model, $"{kind}: block product");
+            using (ProductSession.Begin(op))
+            {
+                op.Multiply(ones(n, dtype: ScalarType.Float64));
+                op.Multiply(ones(n, 2, dtype: ScalarType.Float64));
+                op.LossAndGradient();   // a non-product call inside a session releases the graphs
+                op.Multiply(ones(n, dtype: ScalarType.Float64));
+            }
+            AssertUnchanged(expected, model, $"{kind}: product session");
             op.LossAndGradient();
             AssertUnchanged(expected, model, $"{kind}: loss and gradient");
             op.BatchGradients();
