@@ -76,7 +76,7 @@ public static class StochasticLanczosQuadrature
     /// <summary>Memory the automatic probe block may give to the Krylov bases held at once: 1 GiB. A group of b probes
     /// keeps b float64 bases of (m + 1) rows of n alongside each other (b copies where a sequential run keeps one), so
     /// the width is capped by memory, not only by the probe count; 1 GiB is a small share of a workstation or CI runner
-    /// (ours: 8 GB) and still allows the full 10 probes × 90 steps up to n ≈ 160,000 parameters. A constant, not the
+    /// and still lets all 10 probes × 90 steps run side by side up to n ≈ 147,000 parameters (2³⁰ / (10·91·8)). A constant, not the
     /// free memory, so the same configuration gives the same width — and the same numbers — on every machine.</summary>
     public const long ProbeBlockBudgetBytes = 1L << 30;
 
