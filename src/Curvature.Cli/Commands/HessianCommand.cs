@@ -44,6 +44,7 @@ internal static class HessianCommand
         var exact = OptionFactory.Create("--exact", false, $"Materialise the matrix (≤ {CurvatureProbe.MaxExactParameters} parameters) and report every estimate's error.");
         var lanczosSteps = OptionFactory.Positive("--lanczos-steps", 90, "SLQ Lanczos steps per probe (90: Ghorbani et al. 2019).");
         var probes = OptionFactory.Positive("--probes", 10, "SLQ probe vectors (10: Ghorbani et al. 2019).");
+        var probeBlock = OptionFactory.Optional<int>("--probe-block", $"SLQ probes run side by side, sharing one block product per Lanczos step (1 to --probes; default: as many as fit {StochasticLanczosQuadrature.ProbeBlockBudgetBytes >> 30} GiB of Krylov bases, from the options alone). Changes only the products' round-off.");
         var tolerance = OptionFactory.Optional<double>("--tolerance", "Relative residual ‖Hv − λv‖/‖H‖ of the top eigenpairs (default 1e-8 in float64, 1e-5 in float32: a few hundred ulps of the products).");
         var json = OptionFactory.OptionalText("--json", "Write the JSON record to this file.");
         var outDir = OptionFactory.OptionalText("--out", $"Write the record and the figures to this directory (default {DefaultOutputDirectory} when --json is not given).");
@@ -53,7 +54,7 @@ internal static class HessianCommand
 
         var command = new Command("hessian", "Curvature of a network's loss: top eigenpairs, density, trace and gradient concentration, in a chosen BatchNorm mode.");
         foreach (var o in net.All.Concat([batchSize, bnMode, populationSamples, operatorKind, parameters, top, density, trace, traceProducts, gradientBatch, exact,
-                                          lanczosSteps, probes, tolerance, json, outDir, checkpoint, resume, checkpointEvery]))
+                                          lanczosSteps, probes, probeBlock, tolerance, json, outDir, checkpoint, resume, checkpointEvery]))
             command.Options.Add(o);
 
         command.SetAction(parse =>
@@ -65,6 +66,8 @@ internal static class HessianCommand
             if (parse.GetValue(batchSize) is <= 0) throw new UserInputException($"--batch-size must be a positive number; got {parse.GetValue(batchSize)}");
             if (parse.GetValue(gradientBatch) is <= 0) throw new UserInputException($"--gradient-batch-size must be a positive number; got {parse.GetValue(gradientBatch)}");
             if (parse.GetValue(traceProducts) < 4) throw new UserInputException($"--trace-products must be at least 4 (Hutch++ needs 2 residual probes for a standard error); got {parse.GetValue(traceProducts)}");
+            if (parse.GetValue(probeBlock) is { } block && (block < 1 || block > parse.GetValue(probes)))
+                throw new UserInputException($"--probe-block must be between 1 and --probes ({parse.GetValue(probes)}); got {block}");
             if (parse.GetValue(tolerance) is { } given && !(given > 0 && given < 1)) throw new UserInputException($"--tolerance must be between 0 and 1; got {given}");
             string? checkpointPath = parse.GetValue(checkpoint);
             if (parse.GetValue(resume) && checkpointPath is null) throw new UserInputException("--resume needs --checkpoint DIR: the directory of the run to continue");
@@ -109,16 +112,20 @@ internal static class HessianCommand
             double residualTolerance = parse.GetValue(tolerance) ?? (scalar == ScalarType.Float32 ? Float32Tolerance : Tolerances.RitzResidualRelative);
             var options = new CurvatureProbeOptions(parse.GetValue(top), parse.GetValue(density), parse.GetValue(trace), parse.GetValue(lanczosSteps), parse.GetValue(probes), parse.GetValue(exact),
                                                     residualTolerance, TraceProducts: parse.GetValue(traceProducts),
-                                                    GradientBatchSize: parse.GetValue(gradientBatch));
+                                                    GradientBatchSize: parse.GetValue(gradientBatch), ProbeBlock: parse.GetValue(probeBlock));
             CheckpointDirectory? saved = null;
             if (checkpointPath is not null)
             {
+                // The width the run will use (explicit or automatic: both are functions of the configuration), so the same
+                // width reached either way resumes; without the density no SLQ runs and the request is recorded as given.
+                object? width = options.Density ? StochasticLanczosQuadrature.ProbeBlockOf(selection.Size, CurvatureProbe.SlqOptionsFor(selection.Size, options))
+                                                : options.ProbeBlock;
                 var fields = HessianResume.Configuration(config, run,
                 [
                     ("--bn-mode", mode), ("--operator", op), ("--params", parse.GetValue(parameters) ?? "all"), ("--top", options.TopK),
                     ("--density", options.Density), ("--trace", options.Trace), ("--trace-products", options.TraceProducts),
                     ("--gradient-batch-size", options.GradientBatchSize), ("--exact", options.Exact), ("--lanczos-steps", options.LanczosSteps),
-                    ("--probes", options.Probes), ("--tolerance", options.Tolerance),
+                    ("--probes", options.Probes), ("--probe-block", width), ("--tolerance", options.Tolerance),
                 ]);
                 saved = HessianResume.Open(checkpointPath, parse.GetValue(resume), fields, parse.GetValue(checkpointEvery));
             }

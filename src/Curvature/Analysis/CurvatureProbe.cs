@@ -45,6 +45,8 @@ public static class CurvatureProbe
             throw new ArgumentOutOfRangeException(nameof(options), $"--lanczos-steps must be at least 1; got {options.LanczosSteps}");
         if (options.Probes < 1)
             throw new ArgumentOutOfRangeException(nameof(options), $"--probes must be at least 1; got {options.Probes}");
+        if (options.ProbeBlock is { } block && (block < 1 || block > options.Probes))
+            throw new ArgumentOutOfRangeException(nameof(options), $"--probe-block must be between 1 and --probes ({options.Probes}); got {block}");
         if (options.GradientBatchSize is < 1)
             throw new ArgumentOutOfRangeException(nameof(options), $"--gradient-batch-size must be at least 1; got {options.GradientBatchSize}");
         if (options.Trace && !options.Density && options.TraceProducts < 4)
@@ -81,11 +83,12 @@ public static class CurvatureProbe
         string traceMethod = "not computed";
         if (options.Density)
         {
-            int steps = (int)Math.Min(options.LanczosSteps, n);
+            var slqOptions = SlqOptionsFor(n, options);
+            int steps = slqOptions.Steps;
             int total = options.Probes * steps;
             long skippedBefore = resumed?.Skipped ?? 0;
             var slqCounted = new CountingOperator(op, c => progress?.Report(new ProbeProgress("spectral density (SLQ)", (int)Math.Min(c + (resumed?.Skipped ?? 0) - skippedBefore, total), total)));
-            slq = StochasticLanczosQuadrature.Run(slqCounted, new SlqOptions(options.Probes, steps), generator, resumed, cancellation);
+            slq = StochasticLanczosQuadrature.Run(slqCounted, slqOptions, generator, resumed, cancellation);
             trace = slq.Trace.Estimate;
             traceStderr = slq.Trace.StandardError;
             traceMethod = $"SLQ ({options.Probes} Rademacher probes × {steps} Lanczos steps)";
@@ -116,7 +119,16 @@ public static class CurvatureProbe
             options.Density ? slq!.Density(DensitySmoothing.PapyanKappa, logScale: true) : null,
             options.Density ? slq!.Density(options.Smoothing) : null,
             slq?.Nodes, slq?.Weights, exact,
-            op.Products - productsAtStart + (resumed?.Skipped ?? 0), clock.Elapsed.TotalSeconds);
+            op.Products - productsAtStart + (resumed?.Skipped ?? 0), clock.Elapsed.TotalSeconds, slq?.ProbeBlock);
+    }
+
+    /// <summary>The SLQ options of the density stage for an operator of size <paramref name="n"/>: the probes, the Lanczos
+    /// steps capped at n, Rademacher probes, full reorthogonalization and the probe block (so a caller can tell the block
+    /// width the run will use: <see cref="StochasticLanczosQuadrature.ProbeBlockOf"/>).</summary>
+    public static SlqOptions SlqOptionsFor(long n, CurvatureProbeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new SlqOptions(options.Probes, (int)Math.Min(options.LanczosSteps, n), ProbeBlock: options.ProbeBlock);
     }
 
     /// <summary>Passes a checkpoint through and adds up the products the states it hands out stand for: those products

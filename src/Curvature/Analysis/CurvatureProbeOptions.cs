@@ -22,6 +22,9 @@ namespace Curvature.Analysis;
 /// <param name="GradientBatchSize">Size of the mini-batches whose gradients give the mini-batch f_K (default: the
 /// operator's own partition). With the analysis data as one batch, SGD's batch size (128) makes f_K that of the gradients
 /// SGD actually follows.</param>
+/// <param name="ProbeBlock">SLQ probes run in lockstep, sharing one block product per Lanczos step (1 to
+/// <paramref name="Probes"/>; default null: <see cref="StochasticLanczosQuadrature.AutomaticProbeBlock"/>, from n and the
+/// SLQ options alone). Changes only the products' round-off.</param>
 public sealed record CurvatureProbeOptions(
     int TopK = 10,
     bool Density = true,
@@ -33,4 +36,5 @@ public sealed record CurvatureProbeOptions(
     int? MaxEigenSteps = null,
     DensitySmoothing Smoothing = DensitySmoothing.GhorbaniVariance,
     int TraceProducts = HutchPlusPlus.DefaultInitialMatvecs,
-    int? GradientBatchSize = null);
+    int? GradientBatchSize = null,
+    int? ProbeBlock = null);

@@ -31,6 +31,7 @@ namespace Curvature.Analysis;
 /// <param name="Exact">The dense comparison, or null.</param>
 /// <param name="HvpCount">Operator–vector products spent.</param>
 /// <param name="WallSeconds">Wall-clock time of the probe.</param>
+/// <param name="SlqProbeBlock">SLQ probes run in lockstep per block product (the width used), or null without SLQ.</param>
 public sealed record CurvatureReport(
     string Operator,
     string BatchNormMode,
@@ -57,7 +58,8 @@ public sealed record CurvatureReport(
     double[][]? SlqWeights,
     ExactComparison? Exact,
     long HvpCount,
-    double WallSeconds)
+    double WallSeconds,
+    int? SlqProbeBlock = null)
 {
     /// <summary>With exact mode, all eigenvalues of the dense matrix (descending), else null — repeated at the top
     /// level of the record for readers that look for it there.</summary>

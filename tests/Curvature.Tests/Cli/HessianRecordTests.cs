@@ -68,7 +68,7 @@ public sealed class HessianRecordTests(TinyExactRuns runs) : IClassFixture<TinyE
         "top_eigenvalues", "residuals", "converged", "lambda1_over_lambdak", "gradient_overlap_topk", "gradient_overlap_topk_mini_batch",
         "gradient_overlap_topk_mini_batch_stderr", "gradient_curvature", "trace", "trace_stderr", "trace_method", "abs_mass_topk_share",
         "negative_mass", "negative_mass_share", "density", "linear_density", "slq_nodes", "slq_weights", "exact", "exact_eigenvalues",
-        "hvp_count", "wall_seconds",
+        "hvp_count", "wall_seconds", "slq_probe_block",
     ];
 
     static readonly string[] ConfigFields =

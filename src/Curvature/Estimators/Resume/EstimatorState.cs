@@ -33,16 +33,19 @@ public sealed record TopEigenpairsState(long Size, int K, EigenvalueOrder Order,
 public sealed record EigenpairsData(double[] Values, double[] Vectors, double[] Residuals, bool[] Converged, int Products, string Method);
 
 /// <summary>The state of a <see cref="StochasticLanczosQuadrature.Run"/>: the finished probes' quadrature and, inside a
-/// probe, that probe's recurrence (its start vector is row 0 of the basis; the generator has already drawn it).</summary>
+/// group of probes running in lockstep, every recurrence of that group (each one's start vector is row 0 of its basis;
+/// the generator has already drawn the whole group).</summary>
 /// <param name="Size">n.</param>
 /// <param name="Options">The run's options.</param>
+/// <param name="ProbeBlock">The block width the run used (resolved: never null); a run with another width refuses the state.</param>
 /// <param name="Steps">Lanczos steps of each finished probe.</param>
 /// <param name="Nodes">Ritz values of each finished probe.</param>
 /// <param name="Weights">Quadrature weights of each finished probe.</param>
-/// <param name="Current">The recurrence of the probe in progress (index Nodes.Length), or null between probes.</param>
+/// <param name="Group">The recurrences of the group in progress — probes Nodes.Length, Nodes.Length + 1, … in order,
+/// finished ones (stopped, or at m steps) included — or empty between groups.</param>
 /// <param name="Products">See <see cref="EstimatorState.Products"/>.</param>
 /// <param name="GeneratorState">See <see cref="EstimatorState.GeneratorState"/>.</param>
-public sealed record SlqState(long Size, SlqOptions Options, int[] Steps, double[][] Nodes, double[][] Weights, LanczosState? Current,
+public sealed record SlqState(long Size, SlqOptions Options, int ProbeBlock, int[] Steps, double[][] Nodes, double[][] Weights, LanczosState[] Group,
                               long Products, byte[] GeneratorState)
     : EstimatorState(Products, GeneratorState);
 

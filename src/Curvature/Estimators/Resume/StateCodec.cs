@@ -37,10 +37,13 @@ internal static class StateCodec
                 bag.Longs["options.steps"] = [slq.Options.Steps];
                 bag.Texts["options.distribution"] = slq.Options.Distribution.ToString();
                 bag.Texts["options.reorthogonalization"] = slq.Options.Reorthogonalization.ToString();
+                if (slq.Options.ProbeBlock is { } requested) bag.Longs["options.probe_block"] = [requested];
+                bag.Longs["probe_block"] = [slq.ProbeBlock];
                 bag.Longs["steps"] = slq.Steps.Select(s => (long)s).ToArray();
                 bag.Doubles["nodes"] = slq.Nodes.SelectMany(x => x).ToArray();
                 bag.Doubles["weights"] = slq.Weights.SelectMany(x => x).ToArray();
-                if (slq.Current is not null) Encode(bag, "current.", slq.Current);
+                bag.Longs["group"] = [slq.Group.Length];
+                for (int i = 0; i < slq.Group.Length; i++) Encode(bag, $"group.{i}.", slq.Group[i]);
                 break;
             case HutchPlusPlusState hutch:
                 bag.Texts["type"] = HutchPlusPlus.Stage;
@@ -84,10 +87,24 @@ internal static class StateCodec
             case StochasticLanczosQuadrature.Stage:
             {
                 var options = new SlqOptions(Int(bag, "options.probes"), Int(bag, "options.steps"), Parse<ProbeDistribution>(bag, "options.distribution"),
-                                             Parse<Reorthogonalization>(bag, "options.reorthogonalization"));
+                                             Parse<Reorthogonalization>(bag, "options.reorthogonalization"),
+                                             bag.Has("options.probe_block") ? Int(bag, "options.probe_block") : null);
                 var steps = bag.LongArray("steps").Select(s => s is >= 0 and <= int.MaxValue ? (int)s : throw new InvalidDataException($"a probe has {s} steps")).ToArray();
-                return new SlqState(bag.Long("size"), options, steps, Split(bag, "nodes", steps), Split(bag, "weights", steps),
-                                    DecodeLanczos(bag, "current."), products, generator);
+                // States written before probes ran in lockstep hold one recurrence as "current." and no width: they ran
+                // one probe at a time, i.e. in blocks of 1, and resume exactly with that width.
+                LanczosState[] group;
+                if (bag.Has("group"))
+                {
+                    int count = Int(bag, "group");
+                    if (count < 0 || count > options.Probes) throw new InvalidDataException($"'group' = {count} recurrences for {options.Probes} probes");
+                    group = new LanczosState[count];
+                    for (int i = 0; i < count; i++)
+                        group[i] = DecodeLanczos(bag, $"group.{i}.") ?? throw new InvalidDataException($"recurrence {i} of the group of {count} is missing");
+                }
+                else group = DecodeLanczos(bag, "current.") is { } current ? [current] : [];
+                int width = bag.Has("probe_block") ? Int(bag, "probe_block") : 1;
+                return new SlqState(bag.Long("size"), options, width, steps, Split(bag, "nodes", steps), Split(bag, "weights", steps),
+                                    group, products, generator);
             }
             case HutchPlusPlus.Stage:
                 TraceEstimate? estimate = bag.Has("result.estimate")
