@@ -119,6 +119,10 @@ internal static class StateCodec
         bag.Longs[p + "capacity"] = [s.Capacity];
         bag.Longs[p + "vector_rows"] = [s.VectorRows];
         bag.Doubles[p + "vectors"] = s.Vectors;
+        // Written only when they differ from what a state without them means, so older states read unchanged.
+        if (s.Precision != BasisPrecision.Float64) bag.Texts[p + "basis_precision"] = s.Precision.ToString();
+        if (s.MaxStoredVectors is int window) bag.Longs[p + "max_stored_vectors"] = [window];
+        if (s.Recent is not null) bag.Doubles[p + "recent"] = s.Recent;
     }
 
     static LanczosState? DecodeLanczos(StateBag bag, string p) => !bag.Has(p + "alpha") ? null : new LanczosState(
@@ -126,7 +130,12 @@ internal static class StateCodec
         bag.DoubleArray(p + "alpha"), bag.DoubleArray(p + "beta"), bag.LongArray(p + "breakdowns").Select(b => checked((int)b)).ToArray(),
         bag.Double(p + "norm_estimate"), Int(bag, p + "reorthogonalizations"), bag.Long(p + "stopped") != 0,
         bag.DoubleArray(p + "omega_previous"), bag.DoubleArray(p + "omega_current"), bag.Long(p + "reorthogonalize_next") != 0,
-        Int(bag, p + "capacity"), Int(bag, p + "vector_rows"), bag.DoubleArray(p + "vectors"));
+        Int(bag, p + "capacity"), Int(bag, p + "vector_rows"), bag.DoubleArray(p + "vectors"))
+    {
+        Precision = bag.Has(p + "basis_precision") ? Parse<BasisPrecision>(bag, p + "basis_precision") : BasisPrecision.Float64,
+        MaxStoredVectors = bag.Has(p + "max_stored_vectors") ? Int(bag, p + "max_stored_vectors") : null,
+        Recent = bag.Has(p + "recent") ? bag.DoubleArray(p + "recent") : null,
+    };
 
     static int Int(StateBag bag, string name) =>
         bag.Long(name) is var v && v is >= int.MinValue and <= int.MaxValue ? (int)v : throw new InvalidDataException($"'{name}' = {v} is out of range");
