@@ -53,6 +53,9 @@ public static class Lanczos
             if (options.KeepBasis || options.ContinueAfterBreakdown)
                 throw new ArgumentException("a bounded window cannot keep the whole basis or continue after a breakdown (both need every vector)", nameof(options));
         }
+        if (options.Reorthogonalization == Reorthogonalization.Selective && options.Basis?.Precision == BasisPrecision.Float32)
+            throw new ArgumentException("selective reorthogonalization needs float64 basis rows: it keeps |q_iᵀq_j| below √ε ≈ 1.5e-8, "
+                                        + "finer than float32 rows can hold (6e-8); use full reorthogonalization with a float32 basis", nameof(options));
         if (options.Basis?.Directory is { } directory && !Directory.Exists(directory))
             throw new ArgumentException($"the basis directory {directory} does not exist", nameof(options));
     }

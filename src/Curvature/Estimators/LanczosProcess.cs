@@ -262,8 +262,10 @@ internal sealed class LanczosProcess : IDisposable
     /// With a bounded window of s stored vectors the estimates are still propagated for every k (they are scalars), but
     /// only the stored q_k can be projected out: the rule triggers on the window's ω's alone and resets only those.
     /// An evicted ω is left as estimated — resetting it would claim an orthogonality nobody restored — and once one of
-    /// them exceeds √ε the run counts as having lost semi-orthogonality (<see cref="LostSemiOrthogonalityAt"/>): from
-    /// then on ghosts can appear, as without reorthogonalization.</summary>
+    /// them exceeds √ε the run counts as having lost semi-orthogonality (<see cref="LostSemiOrthogonalityAt"/>) and
+    /// continues as the plain recurrence (no more reorthogonalization): ghosts can appear, as without reorthogonalization,
+    /// but Ritz values stay in the spectrum's range and Gauss quadrature stays accurate (Paige 1976; Greenbaum 1989;
+    /// Knizhnerman 1996).</summary>
     double PartialReorthogonalization(Tensor w, int j, double alpha, double beta)
     {
         bool forced = _reorthogonalizeNext;
@@ -288,6 +290,10 @@ internal sealed class LanczosProcess : IDisposable
         next[j] = _omegaFloor;
         next[j + 1] = 1.0;
         _reorthogonalizeNext = false;
+        // Once semi-orthogonality to an evicted vector is lost it cannot be restored, and projecting against the window
+        // would then remove O(1) components the recurrence does not account for (β_{j−1} ≠ q_{j−1}ᵀAq_j), which measured
+        // as Ritz values far outside the spectrum; the plain recurrence is stable in Paige's sense instead, so it takes over.
+        if (LostSemiOrthogonalityAt is not null) triggered = forced = false;
         if ((triggered || forced) && j > 0)
         {
             OrthogonalizeAgainstBasis(w, j);

@@ -37,6 +37,9 @@ public sealed record BasisStorage(BasisPrecision Precision = BasisPrecision.Floa
     /// (measured, and pinned by <c>BasisStorageTests</c>: chunks of 1 or 3 rows differ in the last bits).</summary>
     public const int ChunkRowMultiple = 8;
 
+    /// <summary>Rows per streamed chunk instead of <see cref="ChunkRows"/> (tests: small n with many chunks).</summary>
+    internal int? ChunkRowsOverride { get; init; }
+
     /// <summary>Rows per chunk for vectors of length <paramref name="n"/>: ⌊ChunkBytes/(8n)⌋ rounded down to a multiple of
     /// <see cref="ChunkRowMultiple"/>, at least that multiple (the chunk is widened to float64 for float32 rows).</summary>
     public static int ChunkRows(long n) =>

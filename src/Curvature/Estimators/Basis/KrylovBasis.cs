@@ -21,7 +21,7 @@ internal sealed class KrylovBasis : IDisposable
     {
         _storage = storage;
         _n = n;
-        _chunkRows = BasisStorage.ChunkRows(n);
+        _chunkRows = storage.ChunkRowsOverride ?? BasisStorage.ChunkRows(n);
         _rows = Allocate(capacity);
     }
 

@@ -22,12 +22,10 @@ internal static class MappedRows
         string path = Path.Combine(directory, $"curvature-basis-{Guid.NewGuid():N}.{(width == 4 ? "f32" : "f64")}");
         try
         {
-            // Preallocation (posix_fallocate) reserves the blocks now; libtorch maps exactly this many bytes.
-            using (new FileStream(path, new FileStreamOptions
+            // Preallocation (posix_fallocate) reserves the blocks now; the length is what libtorch maps.
+            using (var file = new FileStream(path, new FileStreamOptions
                    { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None, PreallocationSize = Math.Max(bytes, 1) }))
-            { }
-            if (new FileInfo(path).Length < bytes)
-                throw new IOException($"could not reserve {bytes} bytes for the Lanczos basis in {directory}");
+                file.SetLength(bytes);
             var mapped = from_file(path, shared: true, size: rows * n, dtype: dtype).reshape(rows, n).DetachFromDisposeScope();
             return mapped;
         }
