@@ -22,6 +22,12 @@ namespace Curvature.Analysis;
 /// <param name="GradientBatchSize">Size of the mini-batches whose gradients give the mini-batch f_K (default: the
 /// operator's own partition). With the analysis data as one batch, SGD's batch size (128) makes f_K that of the gradients
 /// SGD actually follows.</param>
+/// <param name="Basis">Where the top-eigenpair solver keeps its Krylov basis (default float64 in memory; see
+/// <see cref="BasisStorage"/>): its step budget max(10K, 300) makes it the largest basis of the probe.</param>
+/// <param name="Reorthogonalization">Reorthogonalization of the SLQ density (default full: Ghorbani et al. 2019). The
+/// top eigenpairs are always fully reorthogonalized: their eigenvectors need the whole, orthonormal basis.</param>
+/// <param name="MaxStoredVectors">With selective SLQ reorthogonalization: keep only this many basis vectors
+/// (<see cref="LanczosOptions.MaxStoredVectors"/>).</param>
 public sealed record CurvatureProbeOptions(
     int TopK = 10,
     bool Density = true,
@@ -33,4 +39,7 @@ public sealed record CurvatureProbeOptions(
     int? MaxEigenSteps = null,
     DensitySmoothing Smoothing = DensitySmoothing.GhorbaniVariance,
     int TraceProducts = HutchPlusPlus.DefaultInitialMatvecs,
-    int? GradientBatchSize = null);
+    int? GradientBatchSize = null,
+    BasisStorage? Basis = null,
+    Reorthogonalization Reorthogonalization = Reorthogonalization.Full,
+    int? MaxStoredVectors = null);

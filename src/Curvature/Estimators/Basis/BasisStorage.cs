@@ -18,6 +18,10 @@ public sealed record BasisStorage(BasisPrecision Precision = BasisPrecision.Floa
     public static BasisStorage OnDisk(BasisPrecision precision = BasisPrecision.Float64, string? directory = null) =>
         new(precision, directory ?? Path.GetTempPath());
 
+    /// <summary>Throws an <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/> saying why a basis file
+    /// cannot be created in <paramref name="directory"/> (missing, not writable); returns when it can.</summary>
+    public static void CheckWritable(string directory) => MappedRows.CheckWritable(directory);
+
     /// <summary>Whether the rows live in a memory-mapped file.</summary>
     public bool OnDiskStorage => Directory is not null;
 
