@@ -19,6 +19,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "facts") return Facts.Print(Console.Out);
         if (args.Length > 0 && args[0] == "network") return Network.NetworkBench.Run(args[1..], Console.Out);
         if (args.Length > 0 && args[0] == "slq-lockstep") return Network.SlqLockstepBench.Run(args[1..], Console.Out);
+        if (args.Length > 0 && args[0] == "basis") return Benchmarks.BasisStorageBenchmarks.Run(args[1..], Console.Out);
         if (args.Length > 0 && args[0] == "precision") return Network.PrecisionPolicy.Run(args[1..], Console.Out);
         if (args.Length > 0 && args[0] == "report")
             return Report.Print(args.Length > 1 ? args[1] : Path.Combine("BenchmarkDotNet.Artifacts", "results"), Console.Out);

@@ -46,6 +46,11 @@ internal static class HessianCommand
         var probes = OptionFactory.Positive("--probes", 10, "SLQ probe vectors (10: Ghorbani et al. 2019).");
         var probeBlock = OptionFactory.Optional<int>("--probe-block", $"SLQ probes run side by side, sharing one block product per Lanczos step (1 to --probes; default: as many as fit {StochasticLanczosQuadrature.ProbeBlockBudgetBytes >> 30} GiB of Krylov bases, from the options alone). Changes only the products' round-off.");
         var tolerance = OptionFactory.Optional<double>("--tolerance", "Relative residual ‖Hv − λv‖/‖H‖ of the top eigenpairs (default 1e-8 in float64, 1e-5 in float32: a few hundred ulps of the products).");
+        var basis = OptionFactory.Choice("--basis", "float64", "Krylov basis of the top eigenpairs and the SLQ probes: float64 or float32 rows in memory, or in a memory-mapped file (disk, disk-float32); see README, Memory of the Krylov basis.",
+                                         "float64", "float32", "disk", "disk-float32");
+        var basisDir = OptionFactory.OptionalText("--basis-dir", "Directory of the basis file with --basis disk (default: the system's temporary directory).");
+        var reorth = OptionFactory.Choice("--reorth", "full", "Reorthogonalization of the SLQ density: full (Ghorbani et al. 2019), selective (Simon 1984) or none.", "full", "selective", "none");
+        var maxStored = OptionFactory.Optional<int>("--max-stored-vectors", "With --reorth selective: keep only the S most recent SLQ basis vectors ((S+3)·n·8 bytes).");
         var json = OptionFactory.OptionalText("--json", "Write the JSON record to this file.");
         var outDir = OptionFactory.OptionalText("--out", $"Write the record and the figures to this directory (default {DefaultOutputDirectory} when --json is not given).");
         var checkpoint = OptionFactory.OptionalText("--checkpoint", "Save the state of the long stages (top eigenpairs, SLQ, Hutch++) in this directory, so an interrupted run can continue with --resume.");
@@ -54,7 +59,7 @@ internal static class HessianCommand
 
         var command = new Command("hessian", "Curvature of a network's loss: top eigenpairs, density, trace and gradient concentration, in a chosen BatchNorm mode.");
         foreach (var o in net.All.Concat([batchSize, bnMode, populationSamples, operatorKind, parameters, top, density, trace, traceProducts, gradientBatch, exact,
-                                          lanczosSteps, probes, probeBlock, tolerance, json, outDir, checkpoint, resume, checkpointEvery]))
+                                          lanczosSteps, probes, probeBlock, tolerance, basis, basisDir, reorth, maxStored, json, outDir, checkpoint, resume, checkpointEvery]))
             command.Options.Add(o);
 
         command.SetAction(parse =>
@@ -69,6 +74,9 @@ internal static class HessianCommand
             if (parse.GetValue(probeBlock) is { } block && (block < 1 || block > parse.GetValue(probes)))
                 throw new UserInputException($"--probe-block must be between 1 and --probes ({parse.GetValue(probes)}); got {block}");
             if (parse.GetValue(tolerance) is { } given && !(given > 0 && given < 1)) throw new UserInputException($"--tolerance must be between 0 and 1; got {given}");
+            var storage = KrylovOptions.Storage(parse.GetValue(basis)!, parse.GetValue(basisDir));
+            var reorthogonalization = KrylovOptions.Reorthogonalization(parse.GetValue(reorth)!);
+            int? maxStoredVectors = KrylovOptions.MaxStoredVectors(parse.GetValue(maxStored), reorthogonalization);
             string? checkpointPath = parse.GetValue(checkpoint);
             if (parse.GetValue(resume) && checkpointPath is null) throw new UserInputException("--resume needs --checkpoint DIR: the directory of the run to continue");
             // Installed before the data are read, so Ctrl-C at any moment is a clean stop.
@@ -109,10 +117,13 @@ internal static class HessianCommand
                 "ggn" => new GaussNewtonOperator(network, lossKind, analysisData, bn, selection, population),
                 _ => new EmpiricalFisherOperator(network, lossKind, analysisData, bn, selection, population),
             };
-            double residualTolerance = parse.GetValue(tolerance) ?? (scalar == ScalarType.Float32 ? Float32Tolerance : Tolerances.RitzResidualRelative);
+            // float32 basis rows give eigenvectors to ~1e-7 relative (BasisPrecision.Float32), as float32 products do.
+            double residualTolerance = parse.GetValue(tolerance)
+                ?? (scalar == ScalarType.Float32 || storage.Precision == BasisPrecision.Float32 ? Float32Tolerance : Tolerances.RitzResidualRelative);
             var options = new CurvatureProbeOptions(parse.GetValue(top), parse.GetValue(density), parse.GetValue(trace), parse.GetValue(lanczosSteps), parse.GetValue(probes), parse.GetValue(exact),
                                                     residualTolerance, TraceProducts: parse.GetValue(traceProducts),
-                                                    GradientBatchSize: parse.GetValue(gradientBatch), ProbeBlock: parse.GetValue(probeBlock));
+                                                    GradientBatchSize: parse.GetValue(gradientBatch), Basis: storage,
+                                                    Reorthogonalization: reorthogonalization, MaxStoredVectors: maxStoredVectors, ProbeBlock: parse.GetValue(probeBlock));
             CheckpointDirectory? saved = null;
             if (checkpointPath is not null)
             {
@@ -126,6 +137,9 @@ internal static class HessianCommand
                     ("--density", options.Density), ("--trace", options.Trace), ("--trace-products", options.TraceProducts),
                     ("--gradient-batch-size", options.GradientBatchSize), ("--exact", options.Exact), ("--lanczos-steps", options.LanczosSteps),
                     ("--probes", options.Probes), ("--probe-block", width), ("--tolerance", options.Tolerance),
+                    // Where the basis lives changes no bit (float64 disk ≡ memory), but its precision and the SLQ
+                    // reorthogonalization do; --basis is checked whole so a resume repeats the run as it was asked.
+                    ("--basis", parse.GetValue(basis)), ("--reorth", parse.GetValue(reorth)), ("--max-stored-vectors", maxStoredVectors),
                 ]);
                 saved = HessianResume.Open(checkpointPath, parse.GetValue(resume), fields, parse.GetValue(checkpointEvery));
             }
@@ -147,7 +161,8 @@ internal static class HessianCommand
 
             string recordJson = Json.Record("curvature.hessian", run, report, ("config", config),
                                             ("model_has_batch_statistics", curvature.HasBatchStatistics),
-                                            ("gradient_batch_size", parse.GetValue(gradientBatch) ?? config.BatchSize));
+                                            ("gradient_batch_size", parse.GetValue(gradientBatch) ?? config.BatchSize),
+                                            ("krylov", KrylovOptions.Record(parse.GetValue(basis)!, storage, reorthogonalization, maxStoredVectors)));
             var plan = new OutputPlan();
             if (jsonPath is not null) plan.AddText(jsonPath, recordJson);
             if (outPath is not null)

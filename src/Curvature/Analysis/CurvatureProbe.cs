@@ -51,6 +51,8 @@ public static class CurvatureProbe
             throw new ArgumentOutOfRangeException(nameof(options), $"--gradient-batch-size must be at least 1; got {options.GradientBatchSize}");
         if (options.Trace && !options.Density && options.TraceProducts < 4)
             throw new ArgumentOutOfRangeException(nameof(options), $"the Hutch++ trace needs at least 4 products; got {options.TraceProducts}");
+        if (options.MaxStoredVectors is not null && options.Reorthogonalization != Reorthogonalization.Selective)
+            throw new ArgumentOutOfRangeException(nameof(options), $"--max-stored-vectors bounds selective reorthogonalization; this run uses {options.Reorthogonalization}");
         if (options.Exact && n > MaxExactParameters)
             throw new ArgumentOutOfRangeException(nameof(options), $"exact mode materialises the {n}×{n} matrix; it is limited to {MaxExactParameters} parameters");
 
@@ -69,7 +71,7 @@ public static class CurvatureProbe
         int eigenBudget = options.MaxEigenSteps ?? (int)Math.Min(n, Math.Max(10 * options.TopK, 300));
         var counted = new CountingOperator(op, c => progress?.Report(new ProbeProgress("top eigenpairs", (int)Math.Min(c + (resumed?.Skipped ?? 0), eigenBudget), eigenBudget)));
         using var pairs = TopEigenpairs.Compute(counted, options.TopK, EigenvalueOrder.LargestAlgebraic, generator,
-                                                options.Tolerance, options.MaxEigenSteps, resumed, cancellation);
+                                                options.Tolerance, options.MaxEigenSteps, resumed, cancellation, options.Basis);
         var top = pairs.Values;
         var vectors = pairs.Vectors!;
         double overlap = Overlap(vectors, gradient, gradientNormSquared);
@@ -128,7 +130,8 @@ public static class CurvatureProbe
     public static SlqOptions SlqOptionsFor(long n, CurvatureProbeOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new SlqOptions(options.Probes, (int)Math.Min(options.LanczosSteps, n), ProbeBlock: options.ProbeBlock);
+        return new SlqOptions(options.Probes, (int)Math.Min(options.LanczosSteps, n), Reorthogonalization: options.Reorthogonalization,
+                              ProbeBlock: options.ProbeBlock, Basis: options.Basis, MaxStoredVectors: options.MaxStoredVectors);
     }
 
     /// <summary>Passes a checkpoint through and adds up the products the states it hands out stand for: those products

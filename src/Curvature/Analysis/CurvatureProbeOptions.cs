@@ -25,6 +25,12 @@ namespace Curvature.Analysis;
 /// <param name="ProbeBlock">SLQ probes run in lockstep, sharing one block product per Lanczos step (1 to
 /// <paramref name="Probes"/>; default null: <see cref="StochasticLanczosQuadrature.AutomaticProbeBlock"/>, from n and the
 /// SLQ options alone). Changes only the products' round-off.</param>
+/// <param name="Basis">Where the top-eigenpair solver and the SLQ probes keep their Krylov bases (default float64 in memory;
+/// see <see cref="BasisStorage"/>); the eigensolver's step budget max(10K, 300) makes its basis the largest of the probe.</param>
+/// <param name="Reorthogonalization">Reorthogonalization of the SLQ density (default full: Ghorbani et al. 2019). The
+/// top eigenpairs are always fully reorthogonalized: their eigenvectors need the whole, orthonormal basis.</param>
+/// <param name="MaxStoredVectors">With selective SLQ reorthogonalization: keep only this many basis vectors
+/// (<see cref="LanczosOptions.MaxStoredVectors"/>).</param>
 public sealed record CurvatureProbeOptions(
     int TopK = 10,
     bool Density = true,
@@ -37,4 +43,8 @@ public sealed record CurvatureProbeOptions(
     DensitySmoothing Smoothing = DensitySmoothing.GhorbaniVariance,
     int TraceProducts = HutchPlusPlus.DefaultInitialMatvecs,
     int? GradientBatchSize = null,
-    int? ProbeBlock = null);
+    int? ProbeBlock = null,
+
+    BasisStorage? Basis = null,
+    Reorthogonalization Reorthogonalization = Reorthogonalization.Full,
+    int? MaxStoredVectors = null);

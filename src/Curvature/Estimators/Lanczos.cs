@@ -45,5 +45,19 @@ public static class Lanczos
             throw new ArgumentOutOfRangeException(nameof(options), $"Lanczos needs at least 1 step; got {options.Steps}");
         if (options.Steps > a.Size)
             throw new ArgumentOutOfRangeException(nameof(options), $"Lanczos steps ({options.Steps}) cannot exceed the operator size ({a.Size})");
+        if (options.MaxStoredVectors is int s)
+        {
+            if (options.Reorthogonalization != Reorthogonalization.Selective)
+                throw new ArgumentException($"MaxStoredVectors bounds selective reorthogonalization; this run uses {options.Reorthogonalization}", nameof(options));
+            if (s < 2)
+                throw new ArgumentOutOfRangeException(nameof(options), $"MaxStoredVectors must be at least 2 (q_(j-1) and q_j); got {s}");
+            if (options.KeepBasis || options.ContinueAfterBreakdown)
+                throw new ArgumentException("a bounded window cannot keep the whole basis or continue after a breakdown (both need every vector)", nameof(options));
+        }
+        if (options.Reorthogonalization == Reorthogonalization.Selective && options.Basis?.Precision == BasisPrecision.Float32)
+            throw new ArgumentException("selective reorthogonalization needs float64 basis rows: it keeps |q_iᵀq_j| below √ε ≈ 1.5e-8, "
+                                        + "finer than float32 rows can hold (6e-8); use full reorthogonalization with a float32 basis", nameof(options));
+        if (options.Basis?.Directory is { } directory && !Directory.Exists(directory))
+            throw new ArgumentException($"the basis directory {directory} does not exist", nameof(options));
     }
 }

@@ -7,7 +7,9 @@ namespace Curvature.Estimators;
 /// <summary>
 /// The Lanczos three-term recurrence as a resumable process (so an eigensolver can extend it):
 /// β_j q_{j+1} = A q_j − α_j q_j − β_{j−1} q_{j−1}, α_j = q_jᵀ A q_j (Lanczos 1950; Golub &amp; Van Loan,
-/// Matrix Computations, 4th ed., Alg. 10.1.1). Vectors are float64 whatever the operator's dtype.
+/// Matrix Computations, 4th ed., Alg. 10.1.1). The recurrence's vectors (q_j, q_{j−1}, w) are float64 whatever the
+/// operator's dtype; the stored basis rows live in a <see cref="KrylovBasis"/> (float64 or float32, memory or disk), either
+/// all of them or, with <see cref="LanczosOptions.MaxStoredVectors"/> = s, a ring of the s most recent.
 /// </summary>
 internal sealed class LanczosProcess : IDisposable
 {
@@ -23,14 +25,17 @@ internal sealed class LanczosProcess : IDisposable
     readonly List<double> _alpha = new();
     readonly List<double> _beta = new();
     readonly List<int> _breakdowns = new();
-    Tensor _basis;          // [capacity, n] rows q_0..q_j when stored
-    Tensor? _qPrev, _qCur;  // the last two vectors when the basis is not stored
+    readonly BasisStorage _storage;
+    readonly int? _window;     // MaxStoredVectors: step k lives in slot k mod s
+    readonly KrylovBasis? _basis;  // rows q_0..q_j (or the last s of them) when stored
+    Tensor? _qPrev, _qCur;     // q_{j−1}, q_j in float64, always (the basis may be float32)
     double[] _omegaPrev = [], _omegaCur = [1.0];
     bool _reorthogonalizeNext;
     long _n;
 
     public LanczosProcess(ILinearOperator a, Tensor start, LanczosOptions options, Generator? generator)
     {
+        Lanczos.Validate(a, options);
         _a = a;
         _n = a.Size;
         _mode = options.Reorthogonalization;
@@ -38,6 +43,8 @@ internal sealed class LanczosProcess : IDisposable
         _continueAfterBreakdown = options.ContinueAfterBreakdown;
         _generator = generator;
         _omegaFloor = Math.Sqrt(_n) * Math.Pow(2, -52) / 2;
+        _storage = options.Basis ?? BasisStorage.Default;
+        _window = options.MaxStoredVectors;
 
         using var scope = NewDisposeScope();
         var q0 = start.detach().to_type(ScalarType.Float64).flatten();
@@ -45,16 +52,20 @@ internal sealed class LanczosProcess : IDisposable
         if (!(norm > 0) || double.IsInfinity(norm))
             throw new ArgumentException($"the Lanczos start vector must be finite and non-zero; its norm is {norm}");
         q0 = q0 / norm;
-        int capacity = (int)Math.Min(_n + 1, Math.Max(options.Steps + 1, 2));
-        _basis = _storeBasis ? zeros(capacity, _n, dtype: ScalarType.Float64).DetachFromDisposeScope() : empty(0);
-        if (_storeBasis) _basis[0].copy_(q0);
-        else _qCur = q0.clone().DetachFromDisposeScope();
+        int capacity = (int)Math.Min(Math.Min(_n + 1, Math.Max(options.Steps + 1, 2)), _window ?? int.MaxValue);
+        _qCur = q0.clone().DetachFromDisposeScope();
+        if (_storeBasis)
+        {
+            _basis = KrylovBasis.Create(_storage, _n, capacity);
+            _basis.Set(0, q0);
+        }
     }
 
     /// <summary>Continues a recurrence from a state <see cref="Capture"/> took (possibly in another process): every
     /// field the next step reads is restored bit for bit, including the basis capacity (so tensor layouts match).</summary>
     public LanczosProcess(ILinearOperator a, LanczosState state, LanczosOptions options, Generator? generator)
     {
+        Lanczos.Validate(a, options);
         _a = a;
         _n = a.Size;
         _mode = options.Reorthogonalization;
@@ -62,7 +73,9 @@ internal sealed class LanczosProcess : IDisposable
         _continueAfterBreakdown = options.ContinueAfterBreakdown;
         _generator = generator;
         _omegaFloor = Math.Sqrt(_n) * Math.Pow(2, -52) / 2;
-        state.Validate(_n, _mode, _storeBasis);
+        _storage = options.Basis ?? BasisStorage.Default;
+        _window = options.MaxStoredVectors;
+        state.Validate(_n, _mode, _storeBasis, _storage.Precision, _window);
 
         _alpha.AddRange(state.Alpha);
         _beta.AddRange(state.Beta);
@@ -78,16 +91,34 @@ internal sealed class LanczosProcess : IDisposable
         var rows = tensor(state.Vectors, dtype: ScalarType.Float64).reshape(state.VectorRows, _n);
         if (_storeBasis)
         {
-            _basis = zeros(state.Capacity, _n, dtype: ScalarType.Float64).DetachFromDisposeScope();
-            _basis[TensorIndex.Slice(0, state.VectorRows)].copy_(rows);
+            _basis = KrylovBasis.Create(_storage, _n, state.Capacity);
+            for (int slot = 0; slot < state.VectorRows; slot++) _basis.Set(slot, rows[slot]);
+        }
+        if (state.Recent is { Length: > 0 } recent)
+        {
+            // float32 rows are not the recurrence's vectors: those were saved apart, in float64.
+            var last = tensor(recent, dtype: ScalarType.Float64).reshape(recent.Length / _n, _n);
+            _qCur = last[last.shape[0] - 1].clone().DetachFromDisposeScope();
+            if (last.shape[0] == 2) _qPrev = last[0].clone().DetachFromDisposeScope();
+        }
+        else if (_storeBasis)
+        {
+            int m = state.Alpha.Length;
+            _qCur = rows[Math.Min(Slot(m), state.VectorRows - 1)].clone().DetachFromDisposeScope();
+            if (m > 0) _qPrev = rows[Slot(m - 1)].clone().DetachFromDisposeScope();
         }
         else
         {
-            _basis = empty(0);
             _qCur = rows[state.VectorRows - 1].clone().DetachFromDisposeScope();
             if (state.VectorRows == 2) _qPrev = rows[0].clone().DetachFromDisposeScope();
         }
     }
+
+    /// <summary>The slot of step k's vector: k, or k mod s in a bounded window.</summary>
+    int Slot(int k) => _window is int s ? k % s : k;
+
+    /// <summary>Stored rows a projection at step j runs over: q_0..q_j, or the last min(j+1, s) of them.</summary>
+    int StoredRows(int j) => _window is int s ? Math.Min(j + 1, s) : j + 1;
 
     /// <summary>Everything the next step reads, as plain data (float64 copies of the vectors).</summary>
     public LanczosState Capture()
@@ -95,20 +126,27 @@ internal sealed class LanczosProcess : IDisposable
         using var scope = NewDisposeScope();
         int rows;
         double[] vectors;
+        double[] recent = _qPrev is null ? _qCur!.data<double>().ToArray() : [.. _qPrev.data<double>().ToArray(), .. _qCur!.data<double>().ToArray()];
         if (_storeBasis)
         {
-            // Rows q_0..q_m (q_m, the next vector, is stored unless the run stopped; an unset row is zeros either way).
-            rows = (int)Math.Min(_basis.shape[0], Steps + 1L);
-            vectors = _basis[TensorIndex.Slice(0, rows)].contiguous().data<double>().ToArray();
+            // Slots of q_0..q_m (q_m, the next vector, is stored unless the run stopped; an unset row is zeros either way).
+            rows = (int)Math.Min(_basis!.Capacity, Steps + 1L);
+            vectors = _basis.Rows(rows).contiguous().data<double>().ToArray();
         }
         else
         {
             rows = _qPrev is null ? 1 : 2;
-            vectors = _qPrev is null ? _qCur!.data<double>().ToArray() : [.. _qPrev.data<double>().ToArray(), .. _qCur!.data<double>().ToArray()];
+            vectors = recent;
         }
         return new LanczosState(_n, _mode, _storeBasis, _alpha.ToArray(), _beta.ToArray(), _breakdowns.ToArray(), NormEstimate,
                                 Reorthogonalizations, Stopped, (double[])_omegaPrev.Clone(), (double[])_omegaCur.Clone(), _reorthogonalizeNext,
-                                _storeBasis ? (int)_basis.shape[0] : 0, rows, vectors);
+                                _storeBasis ? _basis!.Capacity : 0, rows, vectors)
+        {
+            Precision = _storage.Precision,
+            MaxStoredVectors = _window,
+            // The basis rows hold q_{m−1}, q_m exactly unless they are float32: only then are they saved apart.
+            Recent = _storeBasis && _storage.Precision == BasisPrecision.Float32 ? recent : null,
+        };
     }
 
     /// <summary>Steps taken so far (= number of α's = products with A).</summary>
@@ -124,6 +162,14 @@ internal sealed class LanczosProcess : IDisposable
     public IReadOnlyList<double> Beta => _beta;
     public IReadOnlyList<int> Breakdowns => _breakdowns;
     public int Reorthogonalizations { get; private set; }
+
+    /// <summary>With a bounded window: the first step whose vector's estimated overlap |ω| with an evicted vector
+    /// exceeded √ε (semi-orthogonality lost where it cannot be restored); null while it holds. Not part of the saved
+    /// state (diagnostic only).</summary>
+    public int? LostSemiOrthogonalityAt { get; private set; }
+
+    /// <summary>Bytes held by the stored basis rows (0 when no basis is stored).</summary>
+    public long BasisBytes => _basis?.Bytes ?? 0;
 
     /// <summary>Takes up to <paramref name="steps"/> more steps; stops early on breakdown (unless told to
     /// continue) or when the Krylov space is all of ℝⁿ. <paramref name="beforeStep"/> and <paramref name="afterStep"/>
@@ -149,7 +195,7 @@ internal sealed class LanczosProcess : IDisposable
     public bool CanStep => !Stopped && _alpha.Count < _n;
 
     /// <summary>q_j, the vector the next step multiplies (a view: read it before <see cref="Advance"/>).</summary>
-    public Tensor Current => _storeBasis ? _basis[_alpha.Count] : _qCur!;
+    public Tensor Current => _qCur!;
 
     /// <summary>Takes one step given <paramref name="w"/> = A q_j for q_j = <see cref="Current"/>, computed by the caller
     /// (so several recurrences can share one block product); <paramref name="w"/> is overwritten.</summary>
@@ -192,39 +238,34 @@ internal sealed class LanczosProcess : IDisposable
         Store(j + 1, w);
     }
 
-    Tensor Previous(int j) => _storeBasis ? _basis[j - 1] : _qPrev!;
+    Tensor Previous(int j) => _qPrev!;
 
     void Store(int index, Tensor q)
     {
         if (_storeBasis)
         {
-            if (index >= _basis.shape[0]) Grow();
-            _basis[index].copy_(q);
-            return;
+            int slot = Slot(index);
+            if (slot >= _basis!.Capacity)
+                _basis.Grow((int)Math.Min(Math.Min(_n + 1, Math.Max(2L * _basis.Capacity, 4)), _window ?? int.MaxValue));
+            _basis.Set(slot, q);
         }
         _qPrev?.Dispose();
         _qPrev = _qCur;
         _qCur = q.clone().DetachFromDisposeScope();
     }
 
-    void Grow()
-    {
-        long capacity = Math.Min(_n + 1, Math.Max(2 * _basis.shape[0], 4));
-        var bigger = zeros(capacity, _n, dtype: ScalarType.Float64).DetachFromDisposeScope();
-        bigger[TensorIndex.Slice(0, _basis.shape[0])].copy_(_basis);
-        _basis.Dispose();
-        _basis = bigger;
-    }
-
-    /// <summary>w ← w − Q(Qᵀw) with Q the stored q_0..q_j (classical Gram–Schmidt, one pass).</summary>
-    void OrthogonalizeAgainstBasis(Tensor w, int j)
-    {
-        var q = _basis[TensorIndex.Slice(0, j + 1)];
-        w.sub_(q.T.matmul(q.matmul(w)));
-    }
+    /// <summary>w ← w − Q(Qᵀw) with Q the stored q_0..q_j, or the last s of them (classical Gram–Schmidt, one pass).</summary>
+    void OrthogonalizeAgainstBasis(Tensor w, int j) => _basis!.Orthogonalize(w, StoredRows(j));
 
     /// <summary>Simon's ω-recurrence: ω_{j+1,k} ≈ q_{j+1}ᵀq_k, updated from T alone; reorthogonalize when
-    /// max |ω| &gt; √ε and once more on the next step (Simon 1984, §5).</summary>
+    /// max |ω| &gt; √ε and once more on the next step (Simon 1984, §5).
+    /// With a bounded window of s stored vectors the estimates are still propagated for every k (they are scalars), but
+    /// only the stored q_k can be projected out: the rule triggers on the window's ω's alone and resets only those.
+    /// An evicted ω is left as estimated — resetting it would claim an orthogonality nobody restored — and once one of
+    /// them exceeds √ε the run counts as having lost semi-orthogonality (<see cref="LostSemiOrthogonalityAt"/>) and
+    /// continues as the plain recurrence (no more reorthogonalization): ghosts can appear, as without reorthogonalization,
+    /// but Ritz values stay in the spectrum's range and Gauss quadrature stays accurate (Paige 1976; Greenbaum 1989;
+    /// Knizhnerman 1996).</summary>
     double PartialReorthogonalization(Tensor w, int j, double alpha, double beta)
     {
         bool forced = _reorthogonalizeNext;
@@ -239,18 +280,26 @@ internal sealed class LanczosProcess : IDisposable
                          - (j > 0 ? _beta[j - 1] * _omegaPrev[k] : 0.0);
                 t = (t + Math.CopySign(_omegaFloor * (_beta[k] + beta), t)) / beta;
                 next[k] = t;
-                if (Math.Abs(t) > SqrtEps) triggered = true;
+                if (Math.Abs(t) > SqrtEps)
+                {
+                    if (k >= j + 1 - StoredRows(j)) triggered = true;
+                    else LostSemiOrthogonalityAt ??= j + 1;
+                }
             }
         }
         next[j] = _omegaFloor;
         next[j + 1] = 1.0;
         _reorthogonalizeNext = false;
+        // Once semi-orthogonality to an evicted vector is lost it cannot be restored, and projecting against the window
+        // would then remove O(1) components the recurrence does not account for (β_{j−1} ≠ q_{j−1}ᵀAq_j), which measured
+        // as Ritz values far outside the spectrum; the plain recurrence is stable in Paige's sense instead, so it takes over.
+        if (LostSemiOrthogonalityAt is not null) triggered = forced = false;
         if ((triggered || forced) && j > 0)
         {
             OrthogonalizeAgainstBasis(w, j);
             OrthogonalizeAgainstBasis(w, j);
             beta = w.norm().item<double>();
-            for (int k = 0; k <= j; k++) next[k] = _omegaFloor;
+            for (int k = j + 1 - StoredRows(j); k <= j; k++) next[k] = _omegaFloor;
             Reorthogonalizations++;
             _reorthogonalizeNext = !forced; // the step after a triggered one is reorthogonalized too
         }
@@ -272,17 +321,26 @@ internal sealed class LanczosProcess : IDisposable
         throw new InvalidOperationException("could not draw a vector orthogonal to the Krylov basis");
     }
 
-    /// <summary>A copy of the basis rows q_0..q_{m−1} as [m, n] (caller owns), or null if not stored.</summary>
+    /// <summary>A copy of the basis rows q_0..q_{m−1} as float64 [m, n] (caller owns), or null if not stored in full.</summary>
     public Tensor? CopyBasis()
     {
-        if (!_storeBasis) return null;
+        if (!_storeBasis || _window is not null) return null;
         using var scope = NewDisposeScope();
-        return _basis[TensorIndex.Slice(0, Steps)].clone().DetachFromDisposeScope();
+        return _basis!.Rows(Steps).DetachFromDisposeScope();
+    }
+
+    /// <summary>Qᵀ S for S [m, r] (m = <see cref="Steps"/>): Ritz vectors from the stored basis without copying it; the
+    /// caller's dispose scope owns the result.</summary>
+    public Tensor CombineBasis(Tensor s)
+    {
+        if (!_storeBasis || _window is not null)
+            throw new InvalidOperationException("Ritz vectors need the whole Lanczos basis: it was not stored (no reorthogonalization, or a bounded window)");
+        return _basis!.Combine(s, Steps);
     }
 
     public void Dispose()
     {
-        _basis.Dispose();
+        _basis?.Dispose();
         _qPrev?.Dispose();
         _qCur?.Dispose();
     }

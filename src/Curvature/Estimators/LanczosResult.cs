@@ -103,10 +103,18 @@ public sealed class LanczosResult : IDisposable
     /// </summary>
     public (Tensor Vectors, double[] Residuals) RitzVectors(ILinearOperator a, IReadOnlyList<int> indices)
     {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(indices);
         if (Basis is null)
             throw new InvalidOperationException("Ritz vectors need the Lanczos basis: run with full or selective reorthogonalization, or KeepBasis");
+        var basis = Basis;
+        return RitzVectors(a, indices, s => basis.T.matmul(s));
+    }
+
+    /// <summary>Ritz vectors with Qᵀ S computed by <paramref name="combine"/> (S [m, r] → [n, r]), so a basis kept
+    /// elsewhere (float32, on disk) is used in place instead of copied into <see cref="Basis"/>.</summary>
+    internal (Tensor Vectors, double[] Residuals) RitzVectors(ILinearOperator a, IReadOnlyList<int> indices, Func<Tensor, Tensor> combine)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(indices);
         if (a.Size != Size) throw new ArgumentException($"operator size {a.Size} differs from the run's size {Size}", nameof(a));
         if (indices.Count == 0) throw new ArgumentException("ask for at least one Ritz vector", nameof(indices));
         foreach (int i in indices)
@@ -116,7 +124,7 @@ public sealed class LanczosResult : IDisposable
         var s = new double[m * r];
         for (int row = 0; row < m; row++)
             for (int c = 0; c < r; c++) s[row * r + c] = EigenvectorsOfT[row, indices[c]];
-        var y = Basis.T.matmul(tensor(s, dtype: ScalarType.Float64).reshape(m, r));
+        var y = combine(tensor(s, dtype: ScalarType.Float64).reshape(m, r));
         var theta = tensor(indices.Select(i => RitzValues[i]).ToArray(), dtype: ScalarType.Float64);
         var residual = (a.Multiply(y) - y * theta).norm(0, false);
         return (y.MoveToOuterDisposeScope(), residual.data<double>().ToArray());

@@ -13,8 +13,13 @@ namespace Curvature.Estimators;
 /// <param name="ProbeBlock">How many probes run their recurrences in lockstep, sharing one block product per step
 /// (1 ≤ b ≤ <paramref name="Probes"/>); null chooses <see cref="StochasticLanczosQuadrature.AutomaticProbeBlock"/>, a
 /// function of n and these options only. The width changes only the operator's round-off, never the draws.</param>
+/// <param name="Basis">Where and in what precision each probe's Krylov basis is kept (null = float64 in memory; see
+/// <see cref="BasisStorage"/>).</param>
+/// <param name="MaxStoredVectors">With selective reorthogonalization, keep only this many basis vectors per probe
+/// (<see cref="LanczosOptions.MaxStoredVectors"/>); null = all.</param>
 public sealed record SlqOptions(int Probes = 10, int Steps = 90, ProbeDistribution Distribution = ProbeDistribution.Rademacher,
-                                Reorthogonalization Reorthogonalization = Reorthogonalization.Full, int? ProbeBlock = null);
+                                Reorthogonalization Reorthogonalization = Reorthogonalization.Full, int? ProbeBlock = null,
+                                BasisStorage? Basis = null, int? MaxStoredVectors = null);
 
 /// <summary>The raw outcome of SLQ: nodes and weights per probe (so densities can be re-smoothed) and the
 /// spectral moments they imply, each with a standard error across probes.</summary>
@@ -88,10 +93,17 @@ public static class StochasticLanczosQuadrature
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
         ArgumentNullException.ThrowIfNull(options);
-        long rows = options.Reorthogonalization == Reorthogonalization.None ? 2 : Math.Min(size + 1, Math.Max(options.Steps + 1L, 2));
-        long perProbe = rows * size * sizeof(double);
+        long rows = options.Reorthogonalization == Reorthogonalization.None ? 2
+                  : options.MaxStoredVectors is int window ? window + 3L
+                  : Math.Min(size + 1, Math.Max(options.Steps + 1L, 2));
+        long perProbe = rows * size * (options.Basis ?? BasisStorage.Default).BytesPerEntry;
         return (int)Math.Clamp(ProbeBlockBudgetBytes / perProbe, 1, Math.Max(options.Probes, 1));
     }
+
+    /// <summary>The options as far as they change numbers: the block width is checked on its own, and of the basis only its
+    /// precision matters (a float64 basis on disk is bit-identical to one in memory).</summary>
+    static SlqOptions Comparable(SlqOptions o) =>
+        o with { ProbeBlock = null, Basis = o.Basis is { Precision: not BasisPrecision.Float64 } b ? new BasisStorage(b.Precision) : null };
 
     /// <summary>The block width a run with these options uses: <see cref="SlqOptions.ProbeBlock"/>, or
     /// <see cref="AutomaticProbeBlock"/> when that is null.</summary>
@@ -118,7 +130,8 @@ public static class StochasticLanczosQuadrature
         if (options.Probes < 1) throw new ArgumentOutOfRangeException(nameof(options), $"SLQ needs at least one probe; got {options.Probes}");
         if (options.ProbeBlock is { } given && (given < 1 || given > options.Probes))
             throw new ArgumentOutOfRangeException(nameof(options), $"the probe block must be between 1 and the number of probes ({options.Probes}); got {given}");
-        var lanczos = new LanczosOptions(options.Steps, options.Reorthogonalization);
+        using var session = ProductSession.Begin(a);   // the network graphs are built once for all the products below
+        var lanczos = new LanczosOptions(options.Steps, options.Reorthogonalization, Basis: options.Basis, MaxStoredVectors: options.MaxStoredVectors);
         Lanczos.Validate(a, lanczos);
         int width = ProbeBlockOf(a.Size, options);
 
@@ -133,7 +146,7 @@ public static class StochasticLanczosQuadrature
         {
             var saved = CheckpointSchedule.As<SlqState>(loaded, Stage);
             CheckpointSchedule.RequireSame(Stage, "n", saved.Size, a.Size);
-            CheckpointSchedule.RequireSame(Stage, "options", saved.Options with { ProbeBlock = null }, options with { ProbeBlock = null });
+            CheckpointSchedule.RequireSame(Stage, "options", Comparable(saved.Options), Comparable(options));
             if (saved.ProbeBlock != width)
                 throw new ArgumentException($"the checkpoint's '{Stage}' state was made with probes in blocks of {saved.ProbeBlock}; this run uses blocks of {width}. "
                                             + "The block width changes the round-off of the products, so the run cannot continue bit-identically: "

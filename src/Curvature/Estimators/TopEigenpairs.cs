@@ -26,10 +26,13 @@ public static class TopEigenpairs
     /// With a <paramref name="checkpoint"/> the run resumes from the state saved for <see cref="Stage"/> (restoring
     /// <paramref name="generator"/>) and saves at its start, every interval of products, on cancellation and at its end;
     /// the result is bit-identical to an uninterrupted run. <paramref name="cancellation"/> is checked between products
-    /// (<see cref="OperationCanceledException"/> after the state is saved).</summary>
+    /// (<see cref="OperationCanceledException"/> after the state is saved). <paramref name="basis"/> chooses where the
+    /// basis lives (default float64 in memory; see <see cref="BasisStorage"/> — a float32 basis limits eigenvector
+    /// residuals to ~1e-7·‖A‖, so pair it with a tolerance of at least 1e-6).</summary>
     public static Eigenpairs Compute(ILinearOperator a, int k, EigenvalueOrder order, Generator generator,
                                      double relativeTolerance = Tolerances.RitzResidualRelative, int? maxSteps = null,
-                                     IEstimatorCheckpoint? checkpoint = null, CancellationToken cancellation = default)
+                                     IEstimatorCheckpoint? checkpoint = null, CancellationToken cancellation = default,
+                                     BasisStorage? basis = null)
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(generator);
@@ -41,7 +44,7 @@ public static class TopEigenpairs
         limit = (int)Math.Min(limit, a.Size);
         using var session = ProductSession.Begin(a);   // the network graphs are built once for all the products below
 
-        var options = new LanczosOptions(limit, Reorthogonalization.Full, ContinueAfterBreakdown: true);
+        var options = new LanczosOptions(limit, Reorthogonalization.Full, ContinueAfterBreakdown: true, Basis: basis);
         var schedule = new CheckpointSchedule(checkpoint, Stage, cancellation);
         LanczosProcess process;
         int nextCheck;
@@ -74,12 +77,12 @@ public static class TopEigenpairs
             while (true)
             {
                 process.Extend(nextCheck - process.Steps, () => schedule.StopIfCancelled(InProgress), () => schedule.Count(1, InProgress));
-                using var result = Lanczos.Snapshot(process, a.Size, Reorthogonalization.Full);
+                using var result = Lanczos.Snapshot(process, a.Size, Reorthogonalization.Full, copyBasis: false);
                 var wanted = Select(result.RitzValues, k, order);
                 bool done = wanted.All(i => result.IsConverged(i, relativeTolerance));
                 if (done || process.Stopped || process.Steps >= limit)
                 {
-                    var (vectors, residuals) = result.RitzVectors(a, wanted);
+                    var (vectors, residuals) = result.RitzVectors(a, wanted, process.CombineBasis);
                     double norm = result.NormEstimate;
                     var converged = residuals.Select(r => r <= relativeTolerance * norm).ToArray();
                     var pairs = new Eigenpairs(wanted.Select(i => result.RitzValues[i]).ToArray(), vectors, residuals, converged,

@@ -38,6 +38,9 @@ internal static class StateCodec
                 bag.Texts["options.distribution"] = slq.Options.Distribution.ToString();
                 bag.Texts["options.reorthogonalization"] = slq.Options.Reorthogonalization.ToString();
                 if (slq.Options.ProbeBlock is { } requested) bag.Longs["options.probe_block"] = [requested];
+                // Only the precision of the basis changes numbers (a float64 basis on disk equals one in memory bit for bit).
+                if (slq.Options.Basis is { Precision: not BasisPrecision.Float64 } basis) bag.Texts["options.basis_precision"] = basis.Precision.ToString();
+                if (slq.Options.MaxStoredVectors is { } window) bag.Longs["options.max_stored_vectors"] = [window];
                 bag.Longs["probe_block"] = [slq.ProbeBlock];
                 bag.Longs["steps"] = slq.Steps.Select(s => (long)s).ToArray();
                 bag.Doubles["nodes"] = slq.Nodes.SelectMany(x => x).ToArray();
@@ -88,7 +91,9 @@ internal static class StateCodec
             {
                 var options = new SlqOptions(Int(bag, "options.probes"), Int(bag, "options.steps"), Parse<ProbeDistribution>(bag, "options.distribution"),
                                              Parse<Reorthogonalization>(bag, "options.reorthogonalization"),
-                                             bag.Has("options.probe_block") ? Int(bag, "options.probe_block") : null);
+                                             bag.Has("options.probe_block") ? Int(bag, "options.probe_block") : null,
+                                             bag.Has("options.basis_precision") ? new BasisStorage(Parse<BasisPrecision>(bag, "options.basis_precision")) : null,
+                                             bag.Has("options.max_stored_vectors") ? Int(bag, "options.max_stored_vectors") : null);
                 var steps = bag.LongArray("steps").Select(s => s is >= 0 and <= int.MaxValue ? (int)s : throw new InvalidDataException($"a probe has {s} steps")).ToArray();
                 // States written before probes ran in lockstep hold one recurrence as "current." and no width: they ran
                 // one probe at a time, i.e. in blocks of 1, and resume exactly with that width.
@@ -136,6 +141,10 @@ internal static class StateCodec
         bag.Longs[p + "capacity"] = [s.Capacity];
         bag.Longs[p + "vector_rows"] = [s.VectorRows];
         bag.Doubles[p + "vectors"] = s.Vectors;
+        // Written only when they differ from what a state without them means, so older states read unchanged.
+        if (s.Precision != BasisPrecision.Float64) bag.Texts[p + "basis_precision"] = s.Precision.ToString();
+        if (s.MaxStoredVectors is int window) bag.Longs[p + "max_stored_vectors"] = [window];
+        if (s.Recent is not null) bag.Doubles[p + "recent"] = s.Recent;
     }
 
     static LanczosState? DecodeLanczos(StateBag bag, string p) => !bag.Has(p + "alpha") ? null : new LanczosState(
@@ -143,7 +152,12 @@ internal static class StateCodec
         bag.DoubleArray(p + "alpha"), bag.DoubleArray(p + "beta"), bag.LongArray(p + "breakdowns").Select(b => checked((int)b)).ToArray(),
         bag.Double(p + "norm_estimate"), Int(bag, p + "reorthogonalizations"), bag.Long(p + "stopped") != 0,
         bag.DoubleArray(p + "omega_previous"), bag.DoubleArray(p + "omega_current"), bag.Long(p + "reorthogonalize_next") != 0,
-        Int(bag, p + "capacity"), Int(bag, p + "vector_rows"), bag.DoubleArray(p + "vectors"));
+        Int(bag, p + "capacity"), Int(bag, p + "vector_rows"), bag.DoubleArray(p + "vectors"))
+    {
+        Precision = bag.Has(p + "basis_precision") ? Parse<BasisPrecision>(bag, p + "basis_precision") : BasisPrecision.Float64,
+        MaxStoredVectors = bag.Has(p + "max_stored_vectors") ? Int(bag, p + "max_stored_vectors") : null,
+        Recent = bag.Has(p + "recent") ? bag.DoubleArray(p + "recent") : null,
+    };
 
     static int Int(StateBag bag, string name) =>
         bag.Long(name) is var v && v is >= int.MinValue and <= int.MaxValue ? (int)v : throw new InvalidDataException($"'{name}' = {v} is out of range");
