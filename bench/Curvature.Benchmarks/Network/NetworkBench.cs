@@ -9,8 +9,14 @@ namespace Curvature.Benchmarks.Network;
 /// <summary>One row of the network benchmark (times in ms: minimum and median).</summary>
 public sealed record NetworkCaseResult(string Model, long Parameters, int Batch, string DType, int Repetitions,
     Timing Gradient, Timing Hvp, Timing Ggn, IReadOnlyDictionary<int, Timing> Blocks, double PeakRssMb, long LiveTensors,
-    Timing Forward, Timing PlainBackward, Timing GraphBackward)
+    Timing Forward, Timing PlainBackward, Timing GraphBackward, Timing HvpKept, Timing GgnKept, Timing Block8Kept)
 {
+    /// <summary>HVP on the kept graph (inside a product session, after the first product) / gradient.</summary>
+    public double HvpKeptRatio => HvpKept.Min / Gradient.Min;
+    /// <summary>GGN product on the kept graph / gradient.</summary>
+    public double GgnKeptRatio => GgnKept.Min / Gradient.Min;
+    /// <summary>Extra vector of a block on the kept graph, (T_8 − T_1)/7 over one gradient.</summary>
+    public double ExtraPerVectorKept => (Block8Kept.Min - HvpKept.Min) / 7 / Gradient.Min;
     /// <summary>HVP / gradient (minima).</summary>
     public double HvpRatio => Hvp.Min / Gradient.Min;
     /// <summary>GGN product / gradient (minima).</summary>
@@ -95,6 +101,16 @@ public static class NetworkBench
         var blocks = new Dictionary<int, Timing>();
         foreach (int k in BlockSizes)
             blocks[k] = Timing.Measure(() => hessian.Multiply(columns[k]).Dispose(), warmup, reps);
+        // Inside a product session the graph is built by the first product (a warm-up) and kept: each product is then the
+        // vector-dependent backward passes only.
+        Timing hvpKept, gnKept, block8Kept;
+        using (ProductSession.Begin(hessian))
+        {
+            hvpKept = Timing.Measure(() => hessian.Multiply(vector).Dispose(), Math.Max(1, warmup), reps);
+            block8Kept = Timing.Measure(() => hessian.Multiply(columns[8]).Dispose(), warmup, reps);
+        }
+        using (ProductSession.Begin(ggn))
+            gnKept = Timing.Measure(() => ggn.Multiply(vector).Dispose(), Math.Max(1, warmup), reps);
         // Cost structure of one HVP, on the same model in train mode (bench code, the same calls as HessianOperator):
         // forward alone; forward + plain backward (a bare gradient, without the operator's flattening to float64); forward +
         // first backward with create_graph (the part a block shares). The second backward is HVP minus the last.
@@ -123,7 +139,7 @@ public static class NetworkBench
         long leaked = Live.Count - live;
         model.Dispose();
         return new NetworkCaseResult(workload.Name, hessian.Size, batch, dtype == ScalarType.Float32 ? "float32" : "float64", reps,
-                                     gradient, hvp, gn, blocks, sampler.PeakDeltaMb, leaked, forward, plain, graph);
+                                     gradient, hvp, gn, blocks, sampler.PeakDeltaMb, leaked, forward, plain, graph, hvpKept, gnKept, block8Kept);
     }
 
     static string Line(NetworkCaseResult r) =>
@@ -143,6 +159,11 @@ public static class NetworkBench
             o.WriteLine($"| {r.Model} | {r.Batch} | {r.DType} | {r.Blocks[1]} | {r.Blocks[2]} | {r.Blocks[4]} | {r.Blocks[8]} | "
                         + $"{r.ExtraPerVector(2):F2} | {r.ExtraPerVector(4):F2} | {r.ExtraPerVector(8):F2} | {r.Blocks[8].Min / 8 / r.Hvp.Min:F2} |");
         o.WriteLine();
+        o.WriteLine("| model | B | dtype | gradient (ms) | HVP, graph kept (ms) | HVP kept/grad | GGN, graph kept (ms) | GGN kept/grad | k=8 block, kept (ms) | extra vector / grad, kept |");
+        o.WriteLine("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in results)
+            o.WriteLine($"| {r.Model} | {r.Batch} | {r.DType} | {r.Gradient} | {r.HvpKept} | {r.HvpKeptRatio:F2} | {r.GgnKept} | {r.GgnKeptRatio:F2} | {r.Block8Kept} | {r.ExtraPerVectorKept:F2} |");
+        o.WriteLine();
         o.WriteLine("| model | B | dtype | forward (ms) | fwd + backward (ms) | fwd + backward, create_graph (ms) | second backward = HVP − that (ms) | second backward / plain backward |");
         o.WriteLine("|---|---:|---|---:|---:|---:|---:|---:|");
         foreach (var r in results)
@@ -159,12 +180,13 @@ public static class NetworkBench
         var inv = CultureInfo.InvariantCulture;
         using var w = new StreamWriter(path);
         w.WriteLine("model,parameters,batch,dtype,repetitions,grad_min_ms,grad_median_ms,hvp_min_ms,hvp_median_ms,hvp_over_grad,ggn_min_ms,ggn_median_ms,ggn_over_grad,"
-                    + string.Join(",", BlockSizes.Select(k => $"block{k}_min_ms,block{k}_median_ms")) + ",extra_per_vector_k2,extra_per_vector_k4,extra_per_vector_k8,peak_rss_delta_mb,live_tensors,threads,forward_min_ms,fwd_bwd_min_ms,fwd_bwd_create_graph_min_ms");
+                    + string.Join(",", BlockSizes.Select(k => $"block{k}_min_ms,block{k}_median_ms")) + ",extra_per_vector_k2,extra_per_vector_k4,extra_per_vector_k8,peak_rss_delta_mb,live_tensors,threads,forward_min_ms,fwd_bwd_min_ms,fwd_bwd_create_graph_min_ms,hvp_kept_min_ms,hvp_kept_over_grad,ggn_kept_min_ms,ggn_kept_over_grad,block8_kept_min_ms,extra_per_vector_kept");
         foreach (var r in results)
             w.WriteLine(string.Join(",", new object[] { $"\"{r.Model}\"", r.Parameters, r.Batch, r.DType, r.Repetitions,
                 r.Gradient.Min, r.Gradient.Median, r.Hvp.Min, r.Hvp.Median, r.HvpRatio, r.Ggn.Min, r.Ggn.Median, r.GgnRatio }
                 .Concat(BlockSizes.SelectMany(k => new object[] { r.Blocks[k].Min, r.Blocks[k].Median }))
-                .Concat([r.ExtraPerVector(2), r.ExtraPerVector(4), r.ExtraPerVector(8), r.PeakRssMb, r.LiveTensors, get_num_threads(), r.Forward.Min, r.PlainBackward.Min, r.GraphBackward.Min])
+                .Concat([r.ExtraPerVector(2), r.ExtraPerVector(4), r.ExtraPerVector(8), r.PeakRssMb, r.LiveTensors, get_num_threads(), r.Forward.Min, r.PlainBackward.Min, r.GraphBackward.Min,
+                        r.HvpKept.Min, r.HvpKeptRatio, r.GgnKept.Min, r.GgnKeptRatio, r.Block8Kept.Min, r.ExtraPerVectorKept])
                 .Select(v => Convert.ToString(v, inv))));
     }
 }

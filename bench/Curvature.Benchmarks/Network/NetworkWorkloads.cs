@@ -31,6 +31,13 @@ public static class NetworkWorkloads
         return new("ResNet-8 (1x28x28)", spec.ParameterCount, [1, 28, 28], (d, s) => spec.Build(d, s));
     }
 
+    /// <summary>CIFAR ResNet-20 (depth 3: three basic blocks per stage), BatchNorm, on 1×28×28 inputs.</summary>
+    public static NetworkWorkload ResNet20()
+    {
+        var spec = new ResNetSpec(3, 10, NormKind.Batch, Activation.Relu, InputChannels: 1);
+        return new("ResNet-20 (1x28x28)", spec.ParameterCount, [1, 28, 28], (d, s) => spec.Build(d, s));
+    }
+
     /// <summary>The MLP and the CNN without BatchNorm (the same layers otherwise): separates the cost of BatchNorm's
     /// train-mode double backward from that of the linear and convolution layers (select with <c>--models nonorm</c>).</summary>
     public static IReadOnlyList<NetworkWorkload> WithoutNorm()
@@ -41,6 +48,6 @@ public static class NetworkWorkloads
                 new("NoNorm CNN 16-32 s2", cnn.ParameterCount, [1, 28, 28], (d, s) => cnn.Build(d, s))];
     }
 
-    /// <summary>All workloads: the three of issue 5, in order of cost, then the controls without BatchNorm.</summary>
-    public static IReadOnlyList<NetworkWorkload> All() => [Mlp(), Cnn(), ResNet8(), .. WithoutNorm()];
+    /// <summary>All workloads: those of issue 5, in order of cost, then the controls without BatchNorm.</summary>
+    public static IReadOnlyList<NetworkWorkload> All() => [Mlp(), Cnn(), ResNet8(), ResNet20(), .. WithoutNorm()];
 }

@@ -43,13 +43,16 @@ public static class SlqLockstepBench
 {
     const ulong ModelSeed = 5;
     const ulong ProbeSeed = 505;
+    static bool NoGraphCache;
 
     /// <summary>Runs the verb. Options: --models mlp,cnn (default), --batches 256,1000, --dtypes f32 (or f32,f64),
     /// --probes 4, --steps 30, --blocks 1,2,4, --reps 3 (timed runs per width; the minimum is the figure), --quick (MLP,
-    /// batch 256, 4 probes × 10 steps, one repetition: a check that the verb works, not a measurement), --out FILE.csv.</summary>
+    /// batch 256, 4 probes × 10 steps, one repetition: a check that the verb works, not a measurement), --no-graph-cache
+    /// (products rebuild the graph: the setting where lockstep shares the forward and first backward), --out FILE.csv.</summary>
     public static int Run(string[] args, TextWriter o)
     {
         bool quick = args.Contains("--quick");
+        NoGraphCache = args.Contains("--no-graph-cache");
         var models = (Option(args, "--models") ?? (quick ? "mlp" : "mlp,cnn")).Split(',');
         var batches = (Option(args, "--batches") ?? (quick ? "256" : "256,1000")).Split(',').Select(int.Parse).ToArray();
         var dtypes = (Option(args, "--dtypes") ?? "f32").Split(',').Select(d => d == "f64" ? ScalarType.Float64 : ScalarType.Float32).ToArray();
@@ -63,6 +66,7 @@ public static class SlqLockstepBench
         if (reps < 1) throw new ArgumentException("--reps must be at least 1");
 
         o.WriteLine($"torch intra-op threads: {get_num_threads()}, inter-op threads: {get_num_interop_threads()}, cores: {Environment.ProcessorCount}");
+        o.WriteLine(NoGraphCache ? "graph cache: off (every product rebuilds its graph)" : "graph cache: automatic (SLQ keeps each batch's graph for all its products)");
         o.WriteLine($"SLQ {probes} probes × {steps} steps, full reorthogonalization, blocks {string.Join(",", blocks)}, {reps} timed run(s) per width; ms as minimum (median)");
         var results = new List<SlqLockstepResult>();
         foreach (var workload in NetworkWorkloads.All().Where(w => models.Any(m => w.Name.StartsWith(m, StringComparison.OrdinalIgnoreCase))))
@@ -95,7 +99,10 @@ public static class SlqLockstepBench
         var inputs = images.Images.reshape([batch, .. workload.SampleShape]);
         using var data = new NetworkData(inputs, images.Labels);
         using var model = workload.Build(dtype, ModelSeed);
-        using var hessian = new HessianOperator(model, LossKind.CrossEntropy, data, BatchNormMode.Train, verifyDeterminism: false);
+        // --no-graph-cache: every product rebuilds its batch's graph (what lockstep shares); by default SLQ's product session
+        // keeps it, and lockstep can only share what is left.
+        using var hessian = new HessianOperator(model, LossKind.CrossEntropy, data, BatchNormMode.Train, verifyDeterminism: false)
+        { GraphCacheBudget = NoGraphCache ? 0 : null };
         string dtypeName = dtype == ScalarType.Float32 ? "float32" : "float64";
         var gradient = Timing.Measure(() => { var (_, g) = hessian.LossAndGradient(); g.Dispose(); }, 1, 5);
         Timing hvp;
