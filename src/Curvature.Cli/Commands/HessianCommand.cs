@@ -50,6 +50,7 @@ internal static class HessianCommand
                                          "float64", "float32", "disk", "disk-float32");
         var basisDir = OptionFactory.OptionalText("--basis-dir", "Directory of the basis file with --basis disk (default: the system's temporary directory).");
         var reorth = OptionFactory.Choice("--reorth", "full", "Reorthogonalization of the SLQ density: full (Ghorbani et al. 2019), selective (Simon 1984) or none.", "full", "selective", "none");
+        var graphCache = OptionFactory.Choice("--graph-cache", "auto", "Keep each batch's gradient graph for all the products of an estimator (auto: while it fits in half the available memory) or rebuild it per product (off). The numbers are identical either way.", "auto", "off");
         var maxStored = OptionFactory.Optional<int>("--max-stored-vectors", "With --reorth selective: keep only the S most recent SLQ basis vectors ((S+3)·n·8 bytes).");
         var json = OptionFactory.OptionalText("--json", "Write the JSON record to this file.");
         var outDir = OptionFactory.OptionalText("--out", $"Write the record and the figures to this directory (default {DefaultOutputDirectory} when --json is not given).");
@@ -59,7 +60,7 @@ internal static class HessianCommand
 
         var command = new Command("hessian", "Curvature of a network's loss: top eigenpairs, density, trace and gradient concentration, in a chosen BatchNorm mode.");
         foreach (var o in net.All.Concat([batchSize, bnMode, populationSamples, operatorKind, parameters, top, density, trace, traceProducts, gradientBatch, exact,
-                                          lanczosSteps, probes, probeBlock, tolerance, basis, basisDir, reorth, maxStored, json, outDir, checkpoint, resume, checkpointEvery]))
+                                          lanczosSteps, probes, probeBlock, tolerance, basis, basisDir, reorth, maxStored, graphCache, json, outDir, checkpoint, resume, checkpointEvery]))
             command.Options.Add(o);
 
         command.SetAction(parse =>
@@ -117,6 +118,7 @@ internal static class HessianCommand
                 "ggn" => new GaussNewtonOperator(network, lossKind, analysisData, bn, selection, population),
                 _ => new EmpiricalFisherOperator(network, lossKind, analysisData, bn, selection, population),
             };
+            if (parse.GetValue(graphCache) == "off") curvature.GraphCacheBudget = 0;
             // float32 basis rows give eigenvectors to ~1e-7 relative (BasisPrecision.Float32), as float32 products do.
             double residualTolerance = parse.GetValue(tolerance)
                 ?? (scalar == ScalarType.Float32 || storage.Precision == BasisPrecision.Float32 ? Float32Tolerance : Tolerances.RitzResidualRelative);
@@ -162,6 +164,7 @@ internal static class HessianCommand
             string recordJson = Json.Record("curvature.hessian", run, report, ("config", config),
                                             ("model_has_batch_statistics", curvature.HasBatchStatistics),
                                             ("gradient_batch_size", parse.GetValue(gradientBatch) ?? config.BatchSize),
+                                            ("graph_cache", parse.GetValue(graphCache)),
                                             ("krylov", KrylovOptions.Record(parse.GetValue(basis)!, storage, reorthogonalization, maxStoredVectors)));
             var plan = new OutputPlan();
             if (jsonPath is not null) plan.AddText(jsonPath, recordJson);

@@ -64,7 +64,7 @@ public sealed class HessianRecordTests(TinyExactRuns runs) : IClassFixture<TinyE
 
     static readonly string[] TopLevelFields =
     [
-        "kind", "run", "config", "model_has_batch_statistics", "gradient_batch_size", "krylov", "operator", "batch_norm_mode", "num_params", "loss", "gradient_norm",
+        "kind", "run", "config", "model_has_batch_statistics", "gradient_batch_size", "graph_cache", "krylov", "operator", "batch_norm_mode", "num_params", "loss", "gradient_norm",
         "top_eigenvalues", "residuals", "converged", "lambda1_over_lambdak", "gradient_overlap_topk", "gradient_overlap_topk_mini_batch",
         "gradient_overlap_topk_mini_batch_stderr", "gradient_curvature", "trace", "trace_stderr", "trace_method", "abs_mass_topk_share",
         "negative_mass", "negative_mass_share", "density", "linear_density", "slq_nodes", "slq_weights", "exact", "exact_eigenvalues",
