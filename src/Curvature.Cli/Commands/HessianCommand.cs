@@ -83,7 +83,7 @@ internal static class HessianCommand
             // Installed before the data are read, so Ctrl-C at any moment is a clean stop.
             using var interrupt = new InterruptSignal();
             var run = RunInfo.Capture(context.Args);
-            var scalar = NetworkSetup.ParseDtype(parse.GetValue(net.Dtype)!);
+            var scalar = NetworkSetup.ParseDtype(net.ResolvedDtype(parse));
             ulong s = parse.GetValue(net.Seed);
             string mode = parse.GetValue(bnMode)!;
             int n = parse.GetValue(net.Samples);

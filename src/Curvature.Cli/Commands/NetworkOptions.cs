@@ -33,16 +33,24 @@ internal sealed class NetworkOptions
     public Option<int> MixtureDims { get; } = OptionFactory.Positive("--mixture-dims", 32, "Gaussian mixture: dimensions.");
     public Option<double> MixtureSeparation { get; } = OptionFactory.Positive("--mixture-separation", 3.0, "Gaussian mixture: class-mean separation (within-class std 1).");
 
+    /// <summary>The precision a run uses: --dtype, where auto is the precision policy — float32 products for the conv nets
+    /// (float64 convolutions' double backward is 1.5–3× slower here and float32 perturbs eigenvalues by ~1e-7·λ₁, far below
+    /// every stochastic error: docs/BENCHMARKS.md §8.6) and float64 for MLPs (where it costs little and exact-mode
+    /// comparisons reach 1e-10).</summary>
+    public string ResolvedDtype(ParseResult parse) =>
+        parse.GetValue(Dtype) is "auto" or null ? (parse.GetValue(Model) == "mlp" ? "float64" : "float32") : parse.GetValue(Dtype)!;
+
     /// <summary>Declares the options; the verb-specific wording of a few descriptions and defaults is passed in.
     /// The MLP defaults (784-64-32-10 tanh, 1,000 samples) are the small analysis net; the study passes the notes' 100,100 relu on 5,000.</summary>
     public NetworkOptions(string weightsDescription, string samplesDescription, string dtypeDescription, string seedDescription,
-                          string hidden = "64,32", string activation = "tanh", int samples = 1000)
+                          string hidden = "64,32", string activation = "tanh", int samples = 1000, string dtype = "auto")
     {
         Hidden = ListOption.Create("--hidden", hidden, "MLP hidden widths.");
         Activation = OptionFactory.Choice("--activation", activation, "Nonlinearity.", "tanh", "relu");
         Weights = OptionFactory.OptionalText("--weights", weightsDescription);
         Samples = OptionFactory.Positive("--samples", samples, samplesDescription);
-        Dtype = OptionFactory.Choice("--dtype", "float64", dtypeDescription, "float32", "float64");
+        Dtype = OptionFactory.Choice("--dtype", dtype, dtypeDescription + " auto: float32 for cnn and resnet, float64 for mlp (docs/BENCHMARKS.md §8.6).",
+                                     "auto", "float32", "float64");
         Seed = OptionFactory.Create("--seed", 0UL, seedDescription);
     }
 
@@ -86,7 +94,7 @@ internal sealed class NetworkOptions
             ListOption.Parse("--kernels", parse.GetValue(Kernels)!), ListOption.Parse("--strides", parse.GetValue(Strides)!), padding,
             parse.GetValue(GlobalPool), parse.GetValue(Depth), parse.GetValue(Activation)!, parse.GetValue(Norm)!, parse.GetValue(Classes), parse.GetValue(InitScale),
             parse.GetValue(Weights), parse.GetValue(Dataset)!, parse.GetValue(Data), split, samples, batchSize, parse.GetValue(Standardize)!,
-            populationSamples, parse.GetValue(Dtype)!, parse.GetValue(Loss)!, parse.GetValue(Seed), NetworkSetup.Fingerprint(inputs, labels),
+            populationSamples, ResolvedDtype(parse), parse.GetValue(Loss)!, parse.GetValue(Seed), NetworkSetup.Fingerprint(inputs, labels),
             NetworkSetup.FileSha256(parse.GetValue(Weights)));
     }
 }

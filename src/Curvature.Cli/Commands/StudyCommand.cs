@@ -20,7 +20,7 @@ internal static class StudyCommand
         var net = new NetworkOptions("(not used by study)", "Train on the first N examples (5,000: the study notes).",
                                      "Precision of models, data and products (float64: the study notes).",
                                      "Seed of the initialisation (shared by all arms), the data order and the estimators.",
-                                     hidden: "100,100", activation: "relu", samples: 5000);
+                                     hidden: "100,100", activation: "relu", samples: 5000, dtype: "float64");
         var sgd = new TrainingOptionSet();
         var arms = OptionFactory.Create("--arms", "none,batch,centered", $"Arms (comma-separated): {string.Join(", ", StudyArm.StandardNames)}.");
         var lr = OptionFactory.Positive("--lr", 0.05, "Learning rate of the arms without BatchNorm (none, centered, layer; 0.05: the study notes).");
@@ -67,7 +67,7 @@ internal static class StudyCommand
             if (at.Zip(at.Skip(1)).Any(z => z.Second <= z.First)) throw new UserInputException("--checkpoints must be strictly increasing");
 
             var run = RunInfo.Capture(context.Args);
-            var scalar = NetworkSetup.ParseDtype(parse.GetValue(net.Dtype)!);
+            var scalar = NetworkSetup.ParseDtype(net.ResolvedDtype(parse));
             ulong seed = parse.GetValue(net.Seed);
             using var scope = NewDisposeScope();
             Tensor loaded, allLabels;

@@ -66,7 +66,7 @@ internal static class TrainCommand
             int[] saveAt = requested.Where(s => s <= totalSteps).Distinct().Order().ToArray();
 
             var run = RunInfo.Capture(context.Args);
-            var scalar = NetworkSetup.ParseDtype(parse.GetValue(net.Dtype)!);
+            var scalar = NetworkSetup.ParseDtype(net.ResolvedDtype(parse));
             ulong s = parse.GetValue(net.Seed);
             int n = parse.GetValue(net.Samples), m = parse.GetValue(heldOut);
 

@@ -160,6 +160,7 @@ public sealed class HessianModesTests(TinyBaseline baseline) : IClassFixture<Tin
         Assert.Equal(spec.ParameterCount, (long)r["num_params"]!);
         Assert.Equal("cnn", (string?)r["config"]!["model"]);
         Assert.Equal([0], Doubles(r["config"]!["padding"]));   // one layer: padding 0 for it, not the two-layer default
+        Assert.Equal("float32", (string?)r["config"]!["dtype"]);  // --dtype auto: float32 products for conv nets
         Assert.All(r["converged"]!.AsArray(), c => Assert.True((bool)c!));
     }
 
@@ -182,6 +183,7 @@ public sealed class HessianModesTests(TinyBaseline baseline) : IClassFixture<Tin
         var r = Record(temp, "hessian", "--dataset", "gaussian-mixture", "--hidden", "4", "--samples", "64", "--top", "3");
         Assert.Equal((32 + 1) * 4 + (4 + 1) * 10, (int)r["num_params"]!);   // 32 mixture dimensions by default
         Assert.Equal(("gaussian-mixture", "synthetic"), ((string?)r["config"]!["dataset"], (string?)r["config"]!["split"]));
+        Assert.Equal("float64", (string?)r["config"]!["dtype"]);  // --dtype auto: float64 for MLPs
     }
 
     [Fact]
