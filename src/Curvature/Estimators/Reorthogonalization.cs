@@ -3,8 +3,9 @@ namespace Curvature.Estimators;
 /// <summary>How Lanczos keeps its basis orthogonal in floating point.</summary>
 public enum Reorthogonalization
 {
-    /// <summary>Classical Gram–Schmidt against every stored vector, twice per step ("twice is enough",
-    /// Giraud et al. 2005): orthogonal to round-off, O(n·j) extra work at step j. The default.</summary>
+    /// <summary>Classical Gram–Schmidt against every stored vector at every step, with a second pass when the first
+    /// cancelled much of the vector (DGKS criterion, Daniel et al. 1976; "twice is enough", Giraud et al. 2005):
+    /// orthogonal to round-off, O(n·j) extra work at step j. The default.</summary>
     Full,
 
     /// <summary>Partial reorthogonalization (Simon 1984): the loss of orthogonality is tracked with the
