@@ -43,13 +43,13 @@ public static class NetworkBench
     public static int Run(string[] args, TextWriter o)
     {
         bool quick = args.Contains("--quick");
-        int reps = int.Parse(Option(args, "--reps") ?? "5", CultureInfo.InvariantCulture);
-        int warmup = int.Parse(Option(args, "--warmup") ?? "2", CultureInfo.InvariantCulture);
+        int reps = int.Parse(VerbArguments.Option(args, "--reps") ?? "5", CultureInfo.InvariantCulture);
+        int warmup = int.Parse(VerbArguments.Option(args, "--warmup") ?? "2", CultureInfo.InvariantCulture);
         if (reps < 5) throw new ArgumentException("at least 5 repetitions (the machine may be shared; the minimum needs several draws)");
-        var models = (Option(args, "--models") ?? "mlp,cnn,resnet").Split(',');   // "nonorm": the controls without BatchNorm
-        var dtypes = (Option(args, "--dtypes") ?? "f32,f64").Split(',').Select(d => d == "f64" ? ScalarType.Float64 : ScalarType.Float32).ToArray();
-        var batches = (Option(args, "--batches") ?? (quick ? "256" : "256,1000")).Split(',').Select(int.Parse).ToArray();
-        string output = Option(args, "--out") ?? Path.Combine("BenchmarkDotNet.Artifacts", "network.csv");
+        var models = (VerbArguments.Option(args, "--models") ?? "mlp,cnn,resnet").Split(',');   // "nonorm": the controls without BatchNorm
+        var dtypes = (VerbArguments.Option(args, "--dtypes") ?? "f32,f64").Split(',').Select(d => d == "f64" ? ScalarType.Float64 : ScalarType.Float32).ToArray();
+        var batches = (VerbArguments.Option(args, "--batches") ?? (quick ? "256" : "256,1000")).Split(',').Select(int.Parse).ToArray();
+        string output = VerbArguments.Option(args, "--out") ?? Path.Combine("BenchmarkDotNet.Artifacts", "network.csv");
 
         o.WriteLine($"torch intra-op threads: {get_num_threads()}, inter-op threads: {get_num_interop_threads()}, cores: {Environment.ProcessorCount}");
         o.WriteLine($"warm-up {warmup}, repetitions {reps}; times in ms as minimum (median)");
@@ -69,12 +69,6 @@ public static class NetworkBench
         WriteCsv(results, output);
         o.WriteLine($"CSV: {output}");
         return results.Any(r => r.LiveTensors != 0) ? 1 : 0;
-    }
-
-    static string? Option(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
     static NetworkCaseResult RunCase(NetworkWorkload workload, int batch, ScalarType dtype, int warmup, int reps)

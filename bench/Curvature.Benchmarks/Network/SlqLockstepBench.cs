@@ -53,14 +53,14 @@ public static class SlqLockstepBench
     {
         bool quick = args.Contains("--quick");
         NoGraphCache = args.Contains("--no-graph-cache");
-        var models = (Option(args, "--models") ?? (quick ? "mlp" : "mlp,cnn")).Split(',');
-        var batches = (Option(args, "--batches") ?? (quick ? "256" : "256,1000")).Split(',').Select(int.Parse).ToArray();
-        var dtypes = (Option(args, "--dtypes") ?? "f32").Split(',').Select(d => d == "f64" ? ScalarType.Float64 : ScalarType.Float32).ToArray();
-        int probes = int.Parse(Option(args, "--probes") ?? "4", CultureInfo.InvariantCulture);
-        int steps = int.Parse(Option(args, "--steps") ?? (quick ? "10" : "30"), CultureInfo.InvariantCulture);
-        var blocks = (Option(args, "--blocks") ?? "1,2,4").Split(',').Select(int.Parse).ToArray();
-        int reps = int.Parse(Option(args, "--reps") ?? (quick ? "1" : "3"), CultureInfo.InvariantCulture);
-        string output = Option(args, "--out") ?? Path.Combine("BenchmarkDotNet.Artifacts", "slq-lockstep.csv");
+        var models = (VerbArguments.Option(args, "--models") ?? (quick ? "mlp" : "mlp,cnn")).Split(',');
+        var batches = (VerbArguments.Option(args, "--batches") ?? (quick ? "256" : "256,1000")).Split(',').Select(int.Parse).ToArray();
+        var dtypes = (VerbArguments.Option(args, "--dtypes") ?? "f32").Split(',').Select(d => d == "f64" ? ScalarType.Float64 : ScalarType.Float32).ToArray();
+        int probes = int.Parse(VerbArguments.Option(args, "--probes") ?? "4", CultureInfo.InvariantCulture);
+        int steps = int.Parse(VerbArguments.Option(args, "--steps") ?? (quick ? "10" : "30"), CultureInfo.InvariantCulture);
+        var blocks = (VerbArguments.Option(args, "--blocks") ?? "1,2,4").Split(',').Select(int.Parse).ToArray();
+        int reps = int.Parse(VerbArguments.Option(args, "--reps") ?? (quick ? "1" : "3"), CultureInfo.InvariantCulture);
+        string output = VerbArguments.Option(args, "--out") ?? Path.Combine("BenchmarkDotNet.Artifacts", "slq-lockstep.csv");
         if (!blocks.Contains(1)) throw new ArgumentException("--blocks must include 1: the reference every other width is compared with");
         if (blocks.Any(b => b < 1 || b > probes)) throw new ArgumentException($"every block must be between 1 and --probes ({probes})");
         if (reps < 1) throw new ArgumentException("--reps must be at least 1");
@@ -84,12 +84,6 @@ public static class SlqLockstepBench
         WriteCsv(results, output);
         o.WriteLine($"CSV: {output}");
         return results.Any(r => r.LiveTensors != 0) ? 1 : 0;
-    }
-
-    static string? Option(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
     static List<SlqLockstepResult> RunCase(NetworkWorkload workload, int batch, ScalarType dtype, int probes, int steps, int[] blocks, int reps)

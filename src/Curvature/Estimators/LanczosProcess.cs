@@ -33,7 +33,8 @@ internal sealed class LanczosProcess : IDisposable
     bool _reorthogonalizeNext;
     long _n;
 
-    public LanczosProcess(ILinearOperator a, Tensor start, LanczosOptions options, Generator? generator)
+    /// <summary>What both ways of starting share: the operator and the options' settings.</summary>
+    LanczosProcess(ILinearOperator a, LanczosOptions options, Generator? generator)
     {
         Lanczos.Validate(a, options);
         _a = a;
@@ -45,6 +46,11 @@ internal sealed class LanczosProcess : IDisposable
         _omegaFloor = Math.Sqrt(_n) * Math.Pow(2, -52) / 2;
         _storage = options.Basis ?? BasisStorage.Default;
         _window = options.MaxStoredVectors;
+    }
+
+    public LanczosProcess(ILinearOperator a, Tensor start, LanczosOptions options, Generator? generator)
+        : this(a, options, generator)
+    {
 
         using var scope = NewDisposeScope();
         var q0 = start.detach().to_type(ScalarType.Float64).flatten();
@@ -64,17 +70,8 @@ internal sealed class LanczosProcess : IDisposable
     /// <summary>Continues a recurrence from a state <see cref="Capture"/> took (possibly in another process): every
     /// field the next step reads is restored bit for bit, including the basis capacity (so tensor layouts match).</summary>
     public LanczosProcess(ILinearOperator a, LanczosState state, LanczosOptions options, Generator? generator)
+        : this(a, options, generator)
     {
-        Lanczos.Validate(a, options);
-        _a = a;
-        _n = a.Size;
-        _mode = options.Reorthogonalization;
-        _storeBasis = options.KeepBasis || _mode != Reorthogonalization.None;
-        _continueAfterBreakdown = options.ContinueAfterBreakdown;
-        _generator = generator;
-        _omegaFloor = Math.Sqrt(_n) * Math.Pow(2, -52) / 2;
-        _storage = options.Basis ?? BasisStorage.Default;
-        _window = options.MaxStoredVectors;
         state.Validate(_n, _mode, _storeBasis, _storage.Precision, _window);
 
         _alpha.AddRange(state.Alpha);
