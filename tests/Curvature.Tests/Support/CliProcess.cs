@@ -7,8 +7,9 @@ namespace Curvature.Tests.Support;
 /// copies next to itself with its deps and runtimeconfig): what a user sees, including exit codes and real streams.</summary>
 public static class CliProcess
 {
-    /// <summary>Starts <c>curvature ARGS</c> in <paramref name="workingDirectory"/> with redirected streams.</summary>
-    public static Process Start(string workingDirectory, IReadOnlyList<string> args)
+    /// <summary>Starts <c>curvature ARGS</c> in <paramref name="workingDirectory"/> with redirected streams and, optionally,
+    /// extra environment variables.</summary>
+    public static Process Start(string workingDirectory, IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         string cli = Path.Combine(AppContext.BaseDirectory, "Curvature.Cli.dll");
         Assert.True(File.Exists(cli), $"{cli} not found next to the test assembly");
@@ -20,6 +21,7 @@ public static class CliProcess
             UseShellExecute = false,
         };
         foreach (var a in new[] { "exec", cli }.Concat(args)) start.ArgumentList.Add(a);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         return Process.Start(start)!;
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 
 namespace Curvature.Tests.Support;
@@ -49,37 +48,9 @@ public static class RepeatedRuns
 
     static ProcessRun Start(string workingDirectory, IReadOnlyDictionary<string, string>? environment, string[] args)
     {
-        string cli = Path.Combine(AppContext.BaseDirectory, "Curvature.Cli.dll");
-        if (!File.Exists(cli)) throw new FileNotFoundException($"{cli} not found next to the test assembly");
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { "exec", cli }.Concat(args)) start.ArgumentList.Add(a);
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(HangLimit))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"curvature {string.Join(' ', args)} did not finish within {HangLimit.TotalSeconds} s");
-        }
-        process.WaitForExit();   // drains the redirected streams
-        return new ProcessRun(process.ExitCode, stdout.Result, stderr.Result, workingDirectory);
-    }
-
-    /// <summary>The dotnet host running the tests (the SDK sets DOTNET_HOST_PATH), else the one on PATH.</summary>
-    static string DotnetHost()
-    {
-        string? fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk)) return fromSdk;
-        string? self = Environment.ProcessPath;
-        if (self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;
-        return "dotnet";
+        using var process = CliProcess.Start(workingDirectory, args, environment);
+        var outcome = CliProcess.Finish(process, args, HangLimit);
+        return new ProcessRun(outcome.ExitCode, outcome.Stdout, outcome.Stderr, workingDirectory);
     }
 
     /// <summary>
