@@ -27,50 +27,22 @@ public sealed class DistributedOperatorTests(ShardClusterFixture fixture) : ICla
     [InlineData(BatchNormMode.Train)]
     public async Task ProductsEqualTheSingleProcessOperatorAndRepeatBitForBit(BatchNormMode mode)
     {
-        var spec = new MlpSpec(Features, [5], Classes, Activation.Tanh, NormKind.Batch);
-        string tag = $"{mode}".ToLowerInvariant();
-        string weights = Path.Combine(fixture.Directory, $"weights-{tag}.safetensors");
-        string dataPath = Path.Combine(fixture.Directory, $"data-{tag}.safetensors");
-
-        using var generator = new Generator(20260107);
-        using var inputs = randn(Samples, Features, dtype: ScalarType.Float64, generator: generator);
-        using var targets = randint(0, Classes, [Samples], dtype: ScalarType.Int64, generator: generator);
-        using var model = spec.Build(ScalarType.Float64, generator);
-        // A few train-mode forwards move the running statistics off their initial (0, 1), so eval mode is a real test.
-        using (no_grad())
-            for (int i = 0; i < 3; i++) model.call(inputs.mul(1 + i)).Dispose();
-        Checkpoint.Save(model, weights);
-        ShardDataFile.Save(dataPath, inputs, targets);
-
-        using var data = new NetworkData(inputs, targets, BatchSize);
-        using var single = new HessianOperator(model, LossKind.CrossEntropy, data, mode);
-        using var vectors = randn(single.Size, Probes, dtype: ScalarType.Float64, generator: generator);
-        using var expected = single.Multiply(vectors);
-
-        RunManifest Manifest(string runId) => new(runId,
-            new ModelEntry(spec, weights, FileHash.Sha256(weights)),
-            new DataEntry(dataPath, FileHash.Sha256(dataPath), Samples, Shards),
-            BatchSize, mode, LossKind.CrossEntropy, OperatorKind.Hessian, ScalarType.Float64);
-        var first = Manifest($"first-{tag}");
-        var second = Manifest($"second-{tag}");
-        first.Save(Path.Combine(fixture.Directory, first.RunId + ".json"));
-        second.Save(Path.Combine(fixture.Directory, second.RunId + ".json"));
-
-        using var distributed = await DistributedHessianOperator.ConnectAsync(fixture.Cluster.Client, first);
-        using var again = await DistributedHessianOperator.ConnectAsync(fixture.Cluster.Client, second);
-        Assert.Equal(single.Size, distributed.Size);
+        using var run = Run.Create(fixture.Directory, mode, $"{mode}".ToLowerInvariant());
+        using var distributed = await DistributedHessianOperator.ConnectAsync(fixture.Cluster.Client, run.Manifest("first"));
+        using var again = await DistributedHessianOperator.ConnectAsync(fixture.Cluster.Client, run.Manifest("second"));
+        Assert.Equal(run.Single.Size, distributed.Size);
         Assert.Equal(Shards.Length, distributed.ShardCount);
 
         Tensor? product = null, repeat = null, otherRun = null;
         try
         {
-            long leaked = LeakedBy(() => product = distributed.Multiply(vectors));
-            repeat = distributed.Multiply(vectors);
-            otherRun = again.Multiply(vectors);
+            long leaked = LeakedBy(() => product = distributed.Multiply(run.Vectors));
+            repeat = distributed.Multiply(run.Vectors);
+            otherRun = again.Multiply(run.Vectors);
 
-            double scale = expected.abs().max().item<double>();
+            double scale = run.Expected.abs().max().item<double>();
             Assert.True(scale > 0);
-            double relative = (product! - expected).abs().max().item<double>() / scale;
+            double relative = (product! - run.Expected).abs().max().item<double>() / scale;
             Assert.True(relative <= RoundOffRelative, $"{mode}: distributed vs single-process relative difference {relative:G3} > {RoundOffRelative:G1}");
             Assert.Equal(product!.data<double>().ToArray(), repeat.data<double>().ToArray());
             Assert.Equal(product!.data<double>().ToArray(), otherRun.data<double>().ToArray());
@@ -83,6 +55,97 @@ public sealed class DistributedOperatorTests(ShardClusterFixture fixture) : ICla
             product?.Dispose();
             repeat?.Dispose();
             otherRun?.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task AShardThatFailsTransientlyIsRetriedAloneAndTheProductIsUnchanged()
+    {
+        using var run = Run.Create(fixture.Directory, BatchNormMode.Eval, "retry");
+        var fast = new ShardRetryPolicy(3, TimeSpan.FromMilliseconds(10), 2.0);
+        using var steady = await DistributedHessianOperator.ConnectAsync(fixture.Cluster.Client, run.Manifest("steady"), fast);
+        var flakyManifest = run.Manifest("flaky");
+        using var flaky = await DistributedHessianOperator.ConnectAsync(fixture.Cluster.Client, flakyManifest, fast);
+
+        FaultInjection.FailNextProduct(flakyManifest.RunId, shard: 1);
+        using var reference = steady.Multiply(run.Vectors);
+        using var retried = flaky.Multiply(run.Vectors);
+
+        Assert.False(FaultInjection.IsArmed(flakyManifest.RunId, 1));   // the planted failure did happen
+        Assert.Equal(1, flaky.Retries);
+        Assert.Equal(reference.data<double>().ToArray(), retried.data<double>().ToArray());
+    }
+
+    [Fact]
+    public async Task AShardThatKeepsFailingFailsTheProductAfterTheLastAttempt()
+    {
+        using var run = Run.Create(fixture.Directory, BatchNormMode.Eval, "exhausted");
+        var once = new ShardRetryPolicy(1, TimeSpan.Zero, 1.0);
+        var manifest = run.Manifest("exhausted");
+        using var op = await DistributedHessianOperator.ConnectAsync(fixture.Cluster.Client, manifest, once);
+        FaultInjection.FailNextProduct(manifest.RunId, shard: 2);
+        Assert.Throws<SiloUnavailableException>(() => op.Multiply(run.Vectors).Dispose());
+        Assert.Equal(0, op.Retries);
+    }
+
+    /// <summary>A model, data and vectors written to files, the single-process operator and its products, and manifests
+    /// naming those files under any run id.</summary>
+    sealed class Run : IDisposable
+    {
+        public required MlpSpec Spec { get; init; }
+        public required string Weights { get; init; }
+        public required string DataPath { get; init; }
+        public required BatchNormMode Mode { get; init; }
+        public required string Directory { get; init; }
+        public required string Tag { get; init; }
+        public required nn.Module<Tensor, Tensor> Model { get; init; }
+        public required NetworkData Data { get; init; }
+        public required HessianOperator Single { get; init; }
+        public required Tensor Vectors { get; init; }
+        public required Tensor Expected { get; init; }
+
+        public static Run Create(string directory, BatchNormMode mode, string tag)
+        {
+            var spec = new MlpSpec(Features, [5], Classes, Activation.Tanh, NormKind.Batch);
+            string weights = Path.Combine(directory, $"weights-{tag}.safetensors");
+            string dataPath = Path.Combine(directory, $"data-{tag}.safetensors");
+            using var generator = new Generator(20260107);
+            using var inputs = randn(Samples, Features, dtype: ScalarType.Float64, generator: generator);
+            using var targets = randint(0, Classes, [Samples], dtype: ScalarType.Int64, generator: generator);
+            var model = spec.Build(ScalarType.Float64, generator);
+            // A few train-mode forwards move the running statistics off their initial (0, 1), so eval mode is a real test.
+            using (no_grad())
+                for (int i = 0; i < 3; i++) model.call(inputs.mul(1 + i)).Dispose();
+            Checkpoint.Save(model, weights);
+            ShardDataFile.Save(dataPath, inputs, targets);
+            var data = new NetworkData(inputs, targets, BatchSize);
+            var single = new HessianOperator(model, LossKind.CrossEntropy, data, mode);
+            var vectors = randn(single.Size, Probes, dtype: ScalarType.Float64, generator: generator);
+            return new Run
+            {
+                Spec = spec, Weights = weights, DataPath = dataPath, Mode = mode, Directory = directory, Tag = tag,
+                Model = model, Data = data, Single = single, Vectors = vectors, Expected = single.Multiply(vectors),
+            };
+        }
+
+        /// <summary>A manifest for run id "{name}-{tag}", saved where the silos look for it.</summary>
+        public RunManifest Manifest(string name)
+        {
+            var manifest = new RunManifest($"{name}-{Tag}",
+                new ModelEntry(Spec, Weights, FileHash.Sha256(Weights)),
+                new DataEntry(DataPath, FileHash.Sha256(DataPath), Samples, Shards),
+                BatchSize, Mode, LossKind.CrossEntropy, OperatorKind.Hessian, ScalarType.Float64);
+            manifest.Save(Path.Combine(Directory, manifest.RunId + ".json"));
+            return manifest;
+        }
+
+        public void Dispose()
+        {
+            Expected.Dispose();
+            Vectors.Dispose();
+            Single.Dispose();
+            Data.Dispose();
+            Model.Dispose();
         }
     }
 

@@ -19,6 +19,7 @@ public sealed class ShardClusterFixture : IAsyncLifetime
         var builder = new TestClusterBuilder(2);
         builder.Properties[ManifestDirectoryKey] = Directory;
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        builder.AddClientBuilderConfigurator<ClientConfigurator>();
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
@@ -28,6 +29,12 @@ public sealed class ShardClusterFixture : IAsyncLifetime
         await Cluster.StopAllSilosAsync();
         await Cluster.DisposeAsync();
         System.IO.Directory.Delete(Directory, recursive: true);
+    }
+
+    sealed class ClientConfigurator : IClientBuilderConfigurator
+    {
+        public void Configure(Microsoft.Extensions.Configuration.IConfiguration configuration, IClientBuilder clientBuilder) =>
+            clientBuilder.AddOutgoingGrainCallFilter(FaultInjection.Filter);
     }
 
     sealed class SiloConfigurator : ISiloConfigurator
