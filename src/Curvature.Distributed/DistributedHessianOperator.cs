@@ -6,8 +6,9 @@ namespace Curvature.Distributed;
 /// <summary>
 /// A network curvature operator (Hessian, Gauss–Newton or empirical Fisher, as the run manifest says) whose products are
 /// computed data-parallel by shard grains (<see cref="IShardGrain"/>): the mean loss over N samples is
-/// L = Σ_s (n_s/N) L_s, so A v = Σ_s (n_s/N) A_s v. Each column of a block is broadcast to every shard; the coordinator
-/// accepts exactly one result per (iteration, probe, shard) and sums the shards in fixed index order once all have
+/// L = Σ_s (n_s/N) L_s, so A V = Σ_s (n_s/N) A_s V. The whole block V [n, k] is broadcast to every shard in one call,
+/// so each shard shares its forward and first backward across the k columns; the coordinator accepts exactly one result
+/// per (iteration, shard) and sums the shards in fixed index order once all have
 /// answered, so the product does not depend on arrival order and repeats bit for bit. A shard whose call fails
 /// transiently is retried alone with back-off (<see cref="ShardRetryPolicy"/>). Every estimator runs on it unchanged.
 /// </summary>
@@ -70,57 +71,38 @@ public sealed class DistributedHessianOperator : LinearOperator
     /// <inheritdoc/>
     protected override Tensor MultiplyCore(Tensor block)
     {
-        int probes = checked((int)block.shape[1]);
-        var columns = new double[probes][];
-        for (int j = 0; j < probes; j++)
-            columns[j] = block[.., j].contiguous().data<double>().ToArray();
+        int columns = checked((int)block.shape[1]);
+        // Row-major [n, k]: the shard rebuilds the same block with one reshape.
+        byte[] bytes = VectorBytes.ToBytes(block.contiguous().data<double>().ToArray());
         long iteration = Interlocked.Increment(ref _iteration) - 1;
         // Off the caller's synchronization context: Multiply is synchronous, and blocking on Orleans calls from a
         // context that their continuations would post back to deadlocks.
-        var sums = Task.Run(() => MultiplyAsync(iteration, columns)).GetAwaiter().GetResult();
-        var result = zeros(Size, probes, dtype: ScalarType.Float64);
-        for (int j = 0; j < probes; j++)
-            result[.., j].copy_(tensor(sums[j], dtype: ScalarType.Float64));
-        return result;
+        var sum = Task.Run(() => MultiplyAsync(iteration, bytes, columns)).GetAwaiter().GetResult();
+        return tensor(sum, dtype: ScalarType.Float64).reshape(Size, columns);
     }
 
-    async Task<double[][]> MultiplyAsync(long iteration, double[][] columns)
+    async Task<double[]> MultiplyAsync(long iteration, byte[] block, int columns)
     {
-        // One slot per (probe, shard): filled once, by the one successful call of that shard for that probe.
-        var slots = new byte[columns.Length][][];
-        var calls = new List<Task>();
-        for (int j = 0; j < columns.Length; j++)
-        {
-            slots[j] = new byte[_shards.Length][];
-            byte[] vector = VectorBytes.ToBytes(columns[j]);
-            for (int s = 0; s < _shards.Length; s++)
-            {
-                int probe = j, shard = s;
-                calls.Add(Fill(probe, shard, vector));
-            }
-        }
-        await Task.WhenAll(calls).ConfigureAwait(false);
+        // One slot per shard: filled once, by the one successful call of that shard for this iteration's block.
+        var slots = new byte[_shards.Length][];
+        await Task.WhenAll(Enumerable.Range(0, _shards.Length).Select(Fill)).ConfigureAwait(false);
 
-        var sums = new double[columns.Length][];
-        for (int j = 0; j < columns.Length; j++)
+        // Fixed shard order: floating-point addition is not associative, so the order is part of the result.
+        long length = checked(Size * columns);
+        var sum = VectorBytes.ToDoubles(slots[0], length);
+        for (int s = 1; s < _shards.Length; s++)
         {
-            // Fixed shard order: floating-point addition is not associative, so the order is part of the result.
-            var sum = VectorBytes.ToDoubles(slots[j][0], Size);
-            for (int s = 1; s < _shards.Length; s++)
-            {
-                var part = VectorBytes.ToDoubles(slots[j][s], Size);
-                for (long i = 0; i < sum.LongLength; i++) sum[i] += part[i];
-            }
-            sums[j] = sum;
+            var part = VectorBytes.ToDoubles(slots[s], length);
+            for (long i = 0; i < sum.LongLength; i++) sum[i] += part[i];
         }
-        return sums;
+        return sum;
 
-        async Task Fill(int probe, int shard, byte[] vector)
+        async Task Fill(int shard)
         {
-            var answer = await WithRetry(_retry, () => _shards[shard].PartialProduct(Manifest.RunId, iteration, probe, vector),
+            var answer = await WithRetry(_retry, () => _shards[shard].PartialProduct(Manifest.RunId, iteration, block, columns),
                                          () => Interlocked.Increment(ref _retries), CancellationToken.None).ConfigureAwait(false);
-            if (Interlocked.CompareExchange(ref slots[probe][shard], answer, null) is not null)
-                throw new InvalidOperationException($"a second result for (iteration {iteration}, probe {probe}, shard {shard})");
+            if (Interlocked.CompareExchange(ref slots[shard], answer, null) is not null)
+                throw new InvalidOperationException($"a second result for (iteration {iteration}, shard {shard})");
         }
     }
 

@@ -13,10 +13,12 @@ public interface IShardGrain : IGrainWithIntegerCompoundKey
     Task<long> Prepare(string runId);
 
     /// <summary>
-    /// (n_s / N) · A_s v: the shard's operator A_s (the mean over its n_s samples) applied to v, weighted so that the sum
-    /// over shards is the operator of the mean loss over all N samples. <paramref name="vector"/> and the result are
-    /// float64 arrays as bytes (<see cref="VectorBytes"/>). <paramref name="iteration"/> and <paramref name="probe"/> name
-    /// the product for the coordinator's bookkeeping; the answer depends only on the vector.
+    /// (n_s / N) · A_s V: the shard's operator A_s (the mean over its n_s samples) applied to a whole block V of
+    /// <paramref name="columns"/> vectors in one Multiply (one shared forward and first backward per batch for all columns,
+    /// and the shard's kept graphs), weighted so that the sum over shards is the operator of the mean loss over all N
+    /// samples. <paramref name="block"/> and the result are the row-major float64 [n, columns] matrix as bytes
+    /// (<see cref="VectorBytes"/>). <paramref name="iteration"/> names the product for the coordinator's bookkeeping (one
+    /// result per (iteration, shard)); the answer depends only on the block.
     /// </summary>
-    Task<byte[]> PartialProduct(string runId, long iteration, int probe, byte[] vector);
+    Task<byte[]> PartialProduct(string runId, long iteration, byte[] block, int columns);
 }

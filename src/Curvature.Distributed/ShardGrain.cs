@@ -9,7 +9,8 @@ namespace Curvature.Distributed;
 /// <summary>
 /// The activation of a shard (<see cref="IShardGrain"/>): the model built from the manifest's spec with the checked
 /// weights, the shard's rows as <see cref="NetworkData"/> with the run's batch size, and the library's operator over
-/// them. Products are computed synchronously on the grain's turn (one at a time per shard; the parallelism is across
+/// them. The first product opens a product session on that operator (<see cref="ProductSession"/>), kept until
+/// deactivation, so later products of the run reuse the shard's batch graphs. Products are computed synchronously on the grain's turn (one at a time per shard; the parallelism is across
 /// shards).
 /// </summary>
 internal sealed class ShardGrain(IOptions<ShardStoreOptions> options) : Grain, IShardGrain
@@ -19,6 +20,7 @@ internal sealed class ShardGrain(IOptions<ShardStoreOptions> options) : Grain, I
     NetworkData? _data;
     NetworkOperator? _operator;
     double _weight;
+    IDisposable? _session;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -68,14 +70,18 @@ internal sealed class ShardGrain(IOptions<ShardStoreOptions> options) : Grain, I
         return Task.FromResult(_operator!.Size);
     }
 
-    public Task<byte[]> PartialProduct(string runId, long iteration, int probe, byte[] vector)
+    public Task<byte[]> PartialProduct(string runId, long iteration, byte[] block, int columns)
     {
         RequireRun(runId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
         var op = _operator!;
-        var values = VectorBytes.ToDoubles(vector, op.Size);
+        // Validated here, before any tensor exists: a shape error inside libtorch would abort the silo.
+        var values = VectorBytes.ToDoubles(block, checked(op.Size * columns));
+        // Kept open until deactivation: every later block of this run reuses the shard's batch graphs.
+        _session ??= ProductSession.Begin(op);
         using var scope = NewDisposeScope();
-        var product = op.Multiply(tensor(values, dtype: ScalarType.Float64)).mul_(_weight);
-        return Task.FromResult(VectorBytes.ToBytes(product.data<double>().ToArray()));
+        var product = op.Multiply(tensor(values, dtype: ScalarType.Float64).reshape(op.Size, columns)).mul_(_weight);
+        return Task.FromResult(VectorBytes.ToBytes(product.contiguous().data<double>().ToArray()));
     }
 
     void RequireRun(string runId)
@@ -86,6 +92,9 @@ internal sealed class ShardGrain(IOptions<ShardStoreOptions> options) : Grain, I
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        // The session first: closing it releases the graphs and restores the model, which must still exist.
+        _session?.Dispose();
+        _session = null;
         _operator?.Dispose();
         _data?.Dispose();
         _model?.Dispose();

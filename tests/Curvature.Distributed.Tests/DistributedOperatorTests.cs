@@ -17,17 +17,19 @@ public sealed class DistributedOperatorTests(ShardClusterFixture fixture) : ICla
     /// missing, doubled or mis-weighted shard, each of which changes the product at order 1e-1.</summary>
     const double RoundOffRelative = 1e-12;
 
-    const int Samples = 23, Features = 4, Classes = 3, BatchSize = 4, Probes = 3;
+    const int Samples = 23, Features = 4, Classes = 3, BatchSize = 4;
 
     /// <summary>Shards of 8, 8 and 7 samples: on batch boundaries, the last one with a short batch of 3.</summary>
     static readonly ShardRange[] Shards = [new(0, 8), new(8, 8), new(16, 7)];
 
     [Theory]
-    [InlineData(BatchNormMode.Eval)]
-    [InlineData(BatchNormMode.Train)]
-    public async Task ProductsEqualTheSingleProcessOperatorAndRepeatBitForBit(BatchNormMode mode)
+    [InlineData(BatchNormMode.Eval, 1)]
+    [InlineData(BatchNormMode.Eval, 3)]
+    [InlineData(BatchNormMode.Train, 1)]
+    [InlineData(BatchNormMode.Train, 3)]
+    public async Task ProductsEqualTheSingleProcessOperatorAndRepeatBitForBit(BatchNormMode mode, int columns)
     {
-        using var run = Run.Create(fixture.Directory, mode, $"{mode}".ToLowerInvariant());
+        using var run = Run.Create(fixture.Directory, mode, $"{mode}-{columns}".ToLowerInvariant(), columns);
         using var distributed = await DistributedHessianOperator.ConnectAsync(fixture.Cluster.Client, run.Manifest("first"));
         using var again = await DistributedHessianOperator.ConnectAsync(fixture.Cluster.Client, run.Manifest("second"));
         Assert.Equal(run.Single.Size, distributed.Size);
@@ -58,10 +60,12 @@ public sealed class DistributedOperatorTests(ShardClusterFixture fixture) : ICla
         }
     }
 
-    [Fact]
-    public async Task AShardThatFailsTransientlyIsRetriedAloneAndTheProductIsUnchanged()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task AShardThatFailsTransientlyIsRetriedAloneAndTheProductIsUnchanged(int columns)
     {
-        using var run = Run.Create(fixture.Directory, BatchNormMode.Eval, "retry");
+        using var run = Run.Create(fixture.Directory, BatchNormMode.Eval, $"retry-{columns}", columns);
         var fast = new ShardRetryPolicy(3, TimeSpan.FromMilliseconds(10), 2.0);
         using var steady = await DistributedHessianOperator.ConnectAsync(fixture.Cluster.Client, run.Manifest("steady"), fast);
         var flakyManifest = run.Manifest("flaky");
@@ -79,13 +83,41 @@ public sealed class DistributedOperatorTests(ShardClusterFixture fixture) : ICla
     [Fact]
     public async Task AShardThatKeepsFailingFailsTheProductAfterTheLastAttempt()
     {
-        using var run = Run.Create(fixture.Directory, BatchNormMode.Eval, "exhausted");
+        using var run = Run.Create(fixture.Directory, BatchNormMode.Eval, "exhausted", columns: 3);
         var once = new ShardRetryPolicy(1, TimeSpan.Zero, 1.0);
         var manifest = run.Manifest("exhausted");
         using var op = await DistributedHessianOperator.ConnectAsync(fixture.Cluster.Client, manifest, once);
         FaultInjection.FailNextProduct(manifest.RunId, shard: 2);
         Assert.Throws<SiloUnavailableException>(() => op.Multiply(run.Vectors).Dispose());
         Assert.Equal(0, op.Retries);
+    }
+
+    /// <summary>One call per shard carries the whole block, and the shard multiplies it at once: the block's product equals
+    /// the products of its columns sent one by one, to round-off (a batched matrix product may group sums differently
+    /// from a single column's), in both BatchNorm modes; a column sent to the wrong place or a mixed-up layout would
+    /// differ at order 1.</summary>
+    [Theory]
+    [InlineData(BatchNormMode.Eval)]
+    [InlineData(BatchNormMode.Train)]
+    public async Task ABlockProductEqualsItsColumnsMultipliedOneByOne(BatchNormMode mode)
+    {
+        const int columns = 3;
+        using var run = Run.Create(fixture.Directory, mode, $"block-{mode}".ToLowerInvariant(), columns);
+        using var op = await DistributedHessianOperator.ConnectAsync(fixture.Cluster.Client, run.Manifest("block"));
+        using var block = op.Multiply(run.Vectors);
+        Assert.Equal(1, op.Iterations);   // one iteration (one call per shard) for the whole block
+        double scale = block.abs().max().item<double>();
+        Assert.True(scale > 0);
+        for (int j = 0; j < columns; j++)
+        {
+            using var column = run.Vectors[.., j].contiguous();
+            using var single = op.Multiply(column);
+            using var fromBlock = block[.., j];
+            using var difference = (single - fromBlock).abs();
+            double relative = difference.max().item<double>() / scale;
+            Assert.True(relative <= RoundOffRelative, $"{mode}: column {j} alone vs in the block: relative difference {relative:G3} > {RoundOffRelative:G1}");
+        }
+        Assert.Equal(1 + columns, op.Iterations);
     }
 
     /// <summary>A model, data and vectors written to files, the single-process operator and its products, and manifests
@@ -104,7 +136,7 @@ public sealed class DistributedOperatorTests(ShardClusterFixture fixture) : ICla
         public required Tensor Vectors { get; init; }
         public required Tensor Expected { get; init; }
 
-        public static Run Create(string directory, BatchNormMode mode, string tag)
+        public static Run Create(string directory, BatchNormMode mode, string tag, int columns)
         {
             var spec = new MlpSpec(Features, [5], Classes, Activation.Tanh, NormKind.Batch);
             string weights = Path.Combine(directory, $"weights-{tag}.safetensors");
@@ -120,7 +152,7 @@ public sealed class DistributedOperatorTests(ShardClusterFixture fixture) : ICla
             ShardDataFile.Save(dataPath, inputs, targets);
             var data = new NetworkData(inputs, targets, BatchSize);
             var single = new HessianOperator(model, LossKind.CrossEntropy, data, mode);
-            var vectors = randn(single.Size, Probes, dtype: ScalarType.Float64, generator: generator);
+            var vectors = randn(single.Size, columns, dtype: ScalarType.Float64, generator: generator);
             return new Run
             {
                 Spec = spec, Weights = weights, DataPath = dataPath, Mode = mode, Directory = directory, Tag = tag,
