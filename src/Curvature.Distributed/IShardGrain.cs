@@ -1,0 +1,24 @@
+namespace Curvature.Distributed;
+
+/// <summary>
+/// One data shard of a run: primary key = the shard index s (its range in <see cref="DataEntry.Shards"/>), key extension
+/// = the run id, so a shard can be re-activated anywhere from its identity and the run manifest alone. On activation it
+/// loads the manifest, checks the SHA-256 of the weights and the data, and builds the library's own operator over its
+/// rows.
+/// </summary>
+public interface IShardGrain : IGrainWithIntegerCompoundKey
+{
+    /// <summary>Activates the shard (loading model and data) and returns the operator's dimension n, so the
+    /// coordinator learns every shard's size and any load error before the first product.</summary>
+    Task<long> Prepare(string runId);
+
+    /// <summary>
+    /// (n_s / N) · A_s V: the shard's operator A_s (the mean over its n_s samples) applied to a whole block V of
+    /// <paramref name="columns"/> vectors in one Multiply (one shared forward and first backward per batch for all columns,
+    /// and the shard's kept graphs), weighted so that the sum over shards is the operator of the mean loss over all N
+    /// samples. <paramref name="block"/> and the result are the row-major float64 [n, columns] matrix as bytes
+    /// (<see cref="VectorBytes"/>). <paramref name="iteration"/> names the product for the coordinator's bookkeeping (one
+    /// result per (iteration, shard)); the answer depends only on the block.
+    /// </summary>
+    Task<byte[]> PartialProduct(string runId, long iteration, byte[] block, int columns);
+}

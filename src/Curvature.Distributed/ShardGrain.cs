@@ -1,0 +1,106 @@
+using Curvature.Checkpoints;
+using Curvature.Operators;
+using Microsoft.Extensions.Options;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Curvature.Distributed;
+
+/// <summary>
+/// The activation of a shard (<see cref="IShardGrain"/>): the model built from the manifest's spec with the checked
+/// weights, the shard's rows as <see cref="NetworkData"/> with the run's batch size, and the library's operator over
+/// them. The first product opens a product session on that operator (<see cref="ProductSession"/>), kept until
+/// deactivation, so later products of the run reuse the shard's batch graphs. Products are computed synchronously on the grain's turn (one at a time per shard; the parallelism is across
+/// shards).
+/// </summary>
+internal sealed class ShardGrain(IOptions<ShardStoreOptions> options) : Grain, IShardGrain
+{
+    RunManifest? _manifest;
+    nn.Module<Tensor, Tensor>? _model;
+    NetworkData? _data;
+    NetworkOperator? _operator;
+    double _weight;
+    IDisposable? _session;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        int shard = checked((int)this.GetPrimaryKeyLong(out string? runId));
+        if (string.IsNullOrEmpty(runId)) throw new InvalidOperationException("a shard grain's key extension must be the run id");
+        var manifest = RunManifest.Load(options.Value.ManifestPath(runId));
+        if (manifest.RunId != runId)
+            throw new InvalidDataException($"the manifest of run '{runId}' names run '{manifest.RunId}'");
+        if (shard < 0 || shard >= manifest.Data.Shards.Count)
+            throw new ArgumentOutOfRangeException(nameof(shard), $"run '{runId}' has {manifest.Data.Shards.Count} shards; no shard {shard}");
+        FileHash.Require(manifest.Model.WeightsPath, manifest.Model.WeightsSha256, "the weights");
+        FileHash.Require(manifest.Data.Path, manifest.Data.Sha256, "the data");
+
+        var range = manifest.Data.Shards[shard];
+        // The seed only fills the weights that the checkpoint then overwrites (a strict load: every key).
+        var model = manifest.Model.Spec.Build(manifest.DType, seed: 0);
+        try
+        {
+            Checkpoint.Load(model, manifest.Model.WeightsPath);
+            var (inputs, targets) = ShardDataFile.LoadRows(manifest.Data.Path, range.Start, range.Count);
+            using (inputs)
+            using (targets)
+                _data = new NetworkData(inputs, targets, manifest.BatchSize);
+            _operator = manifest.Operator switch
+            {
+                OperatorKind.Hessian => new HessianOperator(model, manifest.Loss, _data, manifest.Mode),
+                OperatorKind.GaussNewton => new GaussNewtonOperator(model, manifest.Loss, _data, manifest.Mode),
+                OperatorKind.EmpiricalFisher => new EmpiricalFisherOperator(model, manifest.Loss, _data, manifest.Mode),
+                _ => throw new ArgumentOutOfRangeException(nameof(manifest), manifest.Operator, "unknown operator kind"),
+            };
+        }
+        catch
+        {
+            _data?.Dispose();
+            model.Dispose();
+            throw;
+        }
+        _model = model;
+        _manifest = manifest;
+        _weight = (double)range.Count / manifest.Data.Count;
+        return Task.CompletedTask;
+    }
+
+    public Task<long> Prepare(string runId)
+    {
+        RequireRun(runId);
+        return Task.FromResult(_operator!.Size);
+    }
+
+    public Task<byte[]> PartialProduct(string runId, long iteration, byte[] block, int columns)
+    {
+        RequireRun(runId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
+        var op = _operator!;
+        // Validated here, before any tensor exists: a shape error inside libtorch would abort the silo.
+        var values = VectorBytes.ToDoubles(block, checked(op.Size * columns));
+        // Kept open until deactivation: every later block of this run reuses the shard's batch graphs.
+        _session ??= ProductSession.Begin(op);
+        using var scope = NewDisposeScope();
+        var product = op.Multiply(tensor(values, dtype: ScalarType.Float64).reshape(op.Size, columns)).mul_(_weight);
+        return Task.FromResult(VectorBytes.ToBytes(product.contiguous().data<double>().ToArray()));
+    }
+
+    void RequireRun(string runId)
+    {
+        if (_manifest is null || runId != _manifest.RunId)
+            throw new ArgumentException($"this shard belongs to run '{_manifest?.RunId}', not '{runId}'", nameof(runId));
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // The session first: closing it releases the graphs and restores the model, which must still exist.
+        _session?.Dispose();
+        _session = null;
+        _operator?.Dispose();
+        _data?.Dispose();
+        _model?.Dispose();
+        _operator = null;
+        _data = null;
+        _model = null;
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,25 @@
+using System.Collections.Concurrent;
+using Curvature.Distributed;
+
+namespace Curvature.Distributed.Tests;
+
+/// <summary>Client-side failures planted for the retry test: the next <see cref="IShardGrain.PartialProduct"/> call to a
+/// (run, shard) armed here fails as if its silo had died, without reaching the grain. Keyed by run id, so parallel
+/// tests on other runs are unaffected.</summary>
+public static class FaultInjection
+{
+    static readonly ConcurrentDictionary<(string RunId, long Shard), bool> Armed = new();
+
+    public static void FailNextProduct(string runId, long shard) => Armed[(runId, shard)] = true;
+
+    public static bool IsArmed(string runId, long shard) => Armed.ContainsKey((runId, shard));
+
+    internal static async Task Filter(IOutgoingGrainCallContext context)
+    {
+        if (context.MethodName == nameof(IShardGrain.PartialProduct)
+            && context.TargetId.TryGetIntegerKey(out long shard, out string? runId) && runId is not null
+            && Armed.TryRemove((runId, shard), out _))
+            throw new SiloUnavailableException($"planted failure of shard {shard} of run {runId}");
+        await context.Invoke();
+    }
+}
