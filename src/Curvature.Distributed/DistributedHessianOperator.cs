@@ -10,7 +10,8 @@ namespace Curvature.Distributed;
 /// so each shard shares its forward and first backward across the k columns; the coordinator accepts exactly one result
 /// per (iteration, shard) and sums the shards in fixed index order once all have
 /// answered, so the product does not depend on arrival order and repeats bit for bit. A shard whose call fails
-/// transiently is retried alone with back-off (<see cref="ShardRetryPolicy"/>). Every estimator runs on it unchanged.
+/// transiently is retried alone with back-off (<see cref="ShardRetryPolicy"/>). A block larger than
+/// <see cref="DistributedOptions.ChunkBytes"/> travels in pieces each way. Every estimator runs on it unchanged.
 /// </summary>
 /// <remarks>
 /// Products are float64 on the wire (<see cref="VectorBytes"/>); the shards compute in the manifest's dtype. The
@@ -21,15 +22,15 @@ namespace Curvature.Distributed;
 public sealed class DistributedHessianOperator : LinearOperator
 {
     readonly IShardGrain[] _shards;
-    readonly ShardRetryPolicy _retry;
-    long _iteration;
+    readonly DistributedOptions _options;
+    long _iteration, _retries, _bytesSent, _bytesReceived;
 
-    DistributedHessianOperator(RunManifest manifest, IShardGrain[] shards, long size, ShardRetryPolicy retry)
+    DistributedHessianOperator(RunManifest manifest, IShardGrain[] shards, long size, DistributedOptions options)
         : base(size, ScalarType.Float64)
     {
         Manifest = manifest;
         _shards = shards;
-        _retry = retry;
+        _options = options;
     }
 
     /// <summary>The run this operator multiplies with.</summary>
@@ -40,10 +41,15 @@ public sealed class DistributedHessianOperator : LinearOperator
 
     /// <summary>Shard calls retried after a transient failure so far.</summary>
     public long Retries => Interlocked.Read(ref _retries);
-    long _retries;
 
     /// <summary>Multiply calls so far (the next call's iteration number).</summary>
     public long Iterations => Interlocked.Read(ref _iteration);
+
+    /// <summary>Vector bytes sent to shards so far (blocks, retries included; not Orleans' message headers).</summary>
+    public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    /// <summary>Vector bytes received from shards so far (partial products of successful calls).</summary>
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
 
     /// <summary>
     /// Connects to the shards of <paramref name="manifest"/> (which must already be where the workers read manifests,
@@ -51,59 +57,90 @@ public sealed class DistributedHessianOperator : LinearOperator
     /// </summary>
     /// <exception cref="InvalidOperationException">Shards disagree on the operator's dimension.</exception>
     public static async Task<DistributedHessianOperator> ConnectAsync(IGrainFactory grains, RunManifest manifest,
-        ShardRetryPolicy? retry = null, CancellationToken cancellationToken = default)
+        DistributedOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(manifest);
         manifest.Validate();
-        retry ??= ShardRetryPolicy.Default;
-        retry.Validate();
+        options ??= DistributedOptions.Default;
+        options.Validate();
         var shards = Enumerable.Range(0, manifest.Data.Shards.Count)
             .Select(s => grains.GetGrain<IShardGrain>(s, manifest.RunId, null)).ToArray();
         long retries = 0;
         var sizes = await Task.WhenAll(shards.Select(shard =>
-            WithRetry(retry, () => shard.Prepare(manifest.RunId), () => Interlocked.Increment(ref retries), cancellationToken))).ConfigureAwait(false);
+            WithRetry(options.RetryPolicy, () => shard.Prepare(manifest.RunId), () => Interlocked.Increment(ref retries), cancellationToken))).ConfigureAwait(false);
         if (sizes.Distinct().Count() != 1)
             throw new InvalidOperationException($"the shards of run '{manifest.RunId}' disagree on the operator's dimension: {string.Join(", ", sizes)}");
-        return new DistributedHessianOperator(manifest, shards, sizes[0], retry) { _retries = retries };
+        return new DistributedHessianOperator(manifest, shards, sizes[0], options) { _retries = retries };
     }
+
+    /// <summary>Connects with a retry policy and otherwise default options.</summary>
+    public static Task<DistributedHessianOperator> ConnectAsync(IGrainFactory grains, RunManifest manifest, ShardRetryPolicy retry,
+        CancellationToken cancellationToken = default) =>
+        ConnectAsync(grains, manifest, new DistributedOptions(retry), cancellationToken);
 
     /// <inheritdoc/>
     protected override Tensor MultiplyCore(Tensor block)
     {
         int columns = checked((int)block.shape[1]);
         // Row-major [n, k]: the shard rebuilds the same block with one reshape.
-        byte[] bytes = VectorBytes.ToBytes(block.contiguous().data<double>().ToArray());
+        double[] values = block.contiguous().data<double>().ToArray();
         long iteration = Interlocked.Increment(ref _iteration) - 1;
         // Off the caller's synchronization context: Multiply is synchronous, and blocking on Orleans calls from a
         // context that their continuations would post back to deadlocks.
-        var sum = Task.Run(() => MultiplyAsync(iteration, bytes, columns)).GetAwaiter().GetResult();
+        var sum = Task.Run(() => MultiplyAsync(iteration, values, columns)).GetAwaiter().GetResult();
         return tensor(sum, dtype: ScalarType.Float64).reshape(Size, columns);
     }
 
-    async Task<double[]> MultiplyAsync(long iteration, byte[] block, int columns)
+    async Task<double[]> MultiplyAsync(long iteration, double[] values, int columns)
     {
-        // One slot per shard: filled once, by the one successful call of that shard for this iteration's block.
-        var slots = new byte[_shards.Length][];
+        long length = values.LongLength;
+        // One message when the block fits, else pieces: the same pieces for every shard, cut once.
+        bool whole = length * sizeof(double) <= _options.ChunkBytes;
+        byte[][] pieces = whole ? [VectorBytes.ToBytes(values)] : VectorBytes.Cut(values, _options.ChunkBytes);
+
+        // One slot per shard: filled once, by the one successful exchange of that shard for this iteration's block.
+        var slots = new double[_shards.Length][];
         await Task.WhenAll(Enumerable.Range(0, _shards.Length).Select(Fill)).ConfigureAwait(false);
 
         // Fixed shard order: floating-point addition is not associative, so the order is part of the result.
-        long length = checked(Size * columns);
-        var sum = VectorBytes.ToDoubles(slots[0], length);
+        var sum = slots[0];
         for (int s = 1; s < _shards.Length; s++)
         {
-            var part = VectorBytes.ToDoubles(slots[s], length);
+            var part = slots[s];
             for (long i = 0; i < sum.LongLength; i++) sum[i] += part[i];
         }
         return sum;
 
         async Task Fill(int shard)
         {
-            var answer = await WithRetry(_retry, () => _shards[shard].PartialProduct(Manifest.RunId, iteration, block, columns),
+            var answer = await WithRetry(_options.RetryPolicy, () => Exchange(_shards[shard], iteration, pieces, whole, columns, length),
                                          () => Interlocked.Increment(ref _retries), CancellationToken.None).ConfigureAwait(false);
             if (Interlocked.CompareExchange(ref slots[shard], answer, null) is not null)
                 throw new InvalidOperationException($"a second result for (iteration {iteration}, shard {shard})");
+            Interlocked.Add(ref _bytesReceived, length * sizeof(double));
         }
+    }
+
+    /// <summary>One shard's whole exchange for one block — repeated whole on a retry, since a re-activated shard has lost
+    /// any pieces staged before.</summary>
+    async Task<double[]> Exchange(IShardGrain shard, long iteration, byte[][] pieces, bool whole, int columns, long length)
+    {
+        string run = Manifest.RunId;
+        if (whole)
+        {
+            Interlocked.Add(ref _bytesSent, pieces[0].LongLength);
+            return VectorBytes.ToDoubles(await shard.PartialProduct(run, iteration, pieces[0], columns).ConfigureAwait(false), length);
+        }
+        for (int i = 0; i < pieces.Length; i++)
+        {
+            Interlocked.Add(ref _bytesSent, pieces[i].LongLength);
+            await shard.PutBlockChunk(run, iteration, i, pieces.Length, pieces[i]).ConfigureAwait(false);
+        }
+        int count = await shard.PartialProductOfChunks(run, iteration, columns, _options.ChunkBytes).ConfigureAwait(false);
+        var answer = new byte[count][];
+        for (int i = 0; i < count; i++) answer[i] = await shard.GetResultChunk(run, iteration, i).ConfigureAwait(false);
+        return VectorBytes.Join(answer, length);
     }
 
     static async Task<T> WithRetry<T>(ShardRetryPolicy retry, Func<Task<T>> call, Action onRetry, CancellationToken cancellationToken)

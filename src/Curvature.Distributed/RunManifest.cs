@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Curvature.Models;
 using Curvature.Operators;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Curvature.Distributed;
@@ -35,7 +36,7 @@ public sealed record RunManifest(string RunId, ModelEntry Model, DataEntry Data,
             throw new ArgumentException($"run manifest: the run id must be a non-empty file-name-safe string; got '{RunId}'");
         ArgumentNullException.ThrowIfNull(Model);
         ArgumentNullException.ThrowIfNull(Data);
-        Model.Spec.Validate();
+        Model.Validate();
         RequireHash(Model.WeightsSha256, "the weights");
         RequireHash(Data.Sha256, "the data");
         if (BatchSize < 1) throw new ArgumentException($"run manifest: the batch size must be at least 1; got {BatchSize}");
@@ -93,11 +94,27 @@ public sealed record RunManifest(string RunId, ModelEntry Model, DataEntry Data,
     }
 }
 
-/// <summary>The model of a run: an MLP spec (CNN and ResNet specs are left for issue 7's later steps) and its weights.</summary>
-/// <param name="Spec">The architecture.</param>
+/// <summary>The model of a run: exactly one of the zoo's specs (MLP, CNN or ResNet) and its weights.</summary>
+/// <param name="Mlp">The architecture, when it is an MLP.</param>
+/// <param name="Cnn">The architecture, when it is a plain CNN.</param>
+/// <param name="ResNet">The architecture, when it is a CIFAR ResNet.</param>
 /// <param name="WeightsPath">A .pt or .safetensors state dict (<see cref="Curvature.Checkpoints.Checkpoint"/>).</param>
 /// <param name="WeightsSha256">SHA-256 of the weights file, lower-case hex.</param>
-public sealed record ModelEntry(MlpSpec Spec, string WeightsPath, string WeightsSha256);
+public sealed record ModelEntry(MlpSpec? Mlp, CnnSpec? Cnn, ResNetSpec? ResNet, string WeightsPath, string WeightsSha256)
+{
+    /// <summary>Throws <see cref="ArgumentException"/> unless exactly one spec is given and it is valid.</summary>
+    public void Validate()
+    {
+        int given = (Mlp is null ? 0 : 1) + (Cnn is null ? 0 : 1) + (ResNet is null ? 0 : 1);
+        if (given != 1) throw new ArgumentException($"run manifest: the model needs exactly one of mlp, cnn and resnet; got {given}");
+        Mlp?.Validate();
+        Cnn?.Validate();
+    }
+
+    /// <summary>The network with freshly initialised weights (seed 0; a checkpoint load then overwrites every one).</summary>
+    public nn.Module<Tensor, Tensor> Build(ScalarType dtype) =>
+        Mlp?.Build(dtype, seed: 0) ?? Cnn?.Build(dtype, seed: 0) ?? ResNet!.Build(dtype, seed: 0);
+}
 
 /// <summary>The data of a run: one file (<see cref="ShardDataFile"/>) split into contiguous shards.</summary>
 /// <param name="Path">The data file.</param>

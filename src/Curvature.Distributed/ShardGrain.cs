@@ -13,6 +13,7 @@ namespace Curvature.Distributed;
 /// deactivation, so later products of the run reuse the shard's batch graphs. Products are computed synchronously on the grain's turn (one at a time per shard; the parallelism is across
 /// shards).
 /// </summary>
+[ShardPlacement]
 internal sealed class ShardGrain(IOptions<ShardStoreOptions> options) : Grain, IShardGrain
 {
     RunManifest? _manifest;
@@ -21,6 +22,10 @@ internal sealed class ShardGrain(IOptions<ShardStoreOptions> options) : Grain, I
     NetworkOperator? _operator;
     double _weight;
     IDisposable? _session;
+    // The block of one iteration arriving in pieces, and the pieces of its answer (IShardGrain's chunked exchange).
+    byte[][]? _staged;
+    byte[][]? _result;
+    long _stagedIteration = -1;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -36,7 +41,7 @@ internal sealed class ShardGrain(IOptions<ShardStoreOptions> options) : Grain, I
 
         var range = manifest.Data.Shards[shard];
         // The seed only fills the weights that the checkpoint then overwrites (a strict load: every key).
-        var model = manifest.Model.Spec.Build(manifest.DType, seed: 0);
+        var model = manifest.Model.Build(manifest.DType);
         try
         {
             Checkpoint.Load(model, manifest.Model.WeightsPath);
@@ -51,6 +56,7 @@ internal sealed class ShardGrain(IOptions<ShardStoreOptions> options) : Grain, I
                 OperatorKind.EmpiricalFisher => new EmpiricalFisherOperator(model, manifest.Loss, _data, manifest.Mode),
                 _ => throw new ArgumentOutOfRangeException(nameof(manifest), manifest.Operator, "unknown operator kind"),
             };
+            if (options.Value.GraphCacheBudget is { } budget) _operator.GraphCacheBudget = budget;
         }
         catch
         {
@@ -74,15 +80,72 @@ internal sealed class ShardGrain(IOptions<ShardStoreOptions> options) : Grain, I
     {
         RequireRun(runId);
         ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
-        var op = _operator!;
         // Validated here, before any tensor exists: a shape error inside libtorch would abort the silo.
-        var values = VectorBytes.ToDoubles(block, checked(op.Size * columns));
-        // Kept open until deactivation: every later block of this run reuses the shard's batch graphs.
-        _session ??= ProductSession.Begin(op);
+        var values = VectorBytes.ToDoubles(block, checked(_operator!.Size * columns));
+        return Task.FromResult(VectorBytes.ToBytes(Multiply(values, columns)));
+    }
+
+    public Task PutBlockChunk(string runId, long iteration, int index, int count, byte[] chunk)
+    {
+        RequireRun(runId);
+        ArgumentNullException.ThrowIfNull(chunk);
+        if (count < 1 || index < 0 || index >= count)
+            throw new ArgumentOutOfRangeException(nameof(index), $"piece {index} of {count}");
+        if (_staged is null || _stagedIteration != iteration || _staged.Length != count)
+        {
+            _staged = new byte[count][];
+            _stagedIteration = iteration;
+            _result = null;
+        }
+        _staged[index] = chunk;
+        return Task.CompletedTask;
+    }
+
+    public Task<int> PartialProductOfChunks(string runId, long iteration, int columns, int chunkBytes)
+    {
+        RequireRun(runId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
+        if (_staged is null || _stagedIteration != iteration || _staged.Any(p => p is null))
+            throw new InvalidOperationException($"shard of run '{runId}': the block of iteration {iteration} is not completely staged");
+        var values = VectorBytes.Join(_staged!, checked(_operator!.Size * columns));
+        _staged = null;
+        _result = VectorBytes.Cut(Multiply(values, columns), chunkBytes);
+        return Task.FromResult(_result.Length);
+    }
+
+    public Task<byte[]> GetResultChunk(string runId, long iteration, int index)
+    {
+        RequireRun(runId);
+        if (_result is null || _stagedIteration != iteration || index < 0 || index >= _result.Length)
+            throw new InvalidOperationException($"shard of run '{runId}': no piece {index} of iteration {iteration}'s answer");
+        var piece = _result[index];
+        if (index == _result.Length - 1) _result = null;   // the last piece read: the answer is delivered
+        return Task.FromResult(piece);
+    }
+
+    /// <summary>(n_s/N)·A_s V for the row-major [n, columns] values.</summary>
+    double[] Multiply(double[] values, int columns)
+    {
+        if (_session is not null) return Product(values, columns);
+        // The first product builds the graphs the session keeps, measuring the memory they take against a budget read
+        // from what is available: one shard at a time per silo, so each sees what the others have already kept.
+        lock (FirstProductGate)
+        {
+            // Kept open until deactivation: every later block of this run reuses the shard's batch graphs.
+            _session = ProductSession.Begin(_operator!);
+            return Product(values, columns);
+        }
+    }
+
+    double[] Product(double[] values, int columns)
+    {
+        var op = _operator!;
         using var scope = NewDisposeScope();
         var product = op.Multiply(tensor(values, dtype: ScalarType.Float64).reshape(op.Size, columns)).mul_(_weight);
-        return Task.FromResult(VectorBytes.ToBytes(product.contiguous().data<double>().ToArray()));
+        return product.contiguous().data<double>().ToArray();
     }
+
+    static readonly object FirstProductGate = new();
 
     void RequireRun(string runId)
     {

@@ -6,12 +6,17 @@ namespace Curvature.Distributed;
 public static class ShardSiloExtensions
 {
     /// <summary>Lets the silo host <see cref="IShardGrain"/> activations that read run manifests from
-    /// <paramref name="manifestDirectory"/>.</summary>
-    public static ISiloBuilder AddCurvatureShards(this ISiloBuilder builder, string manifestDirectory)
+    /// <paramref name="manifestDirectory"/>, and place shards by <see cref="ShardPlacementStrategy"/>.</summary>
+    public static ISiloBuilder AddCurvatureShards(this ISiloBuilder builder, string manifestDirectory, long? graphCacheBudget = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrEmpty(manifestDirectory);
-        builder.Services.Configure<ShardStoreOptions>(o => o.ManifestDirectory = manifestDirectory);
+        builder.Services.Configure<ShardStoreOptions>(o =>
+        {
+            o.ManifestDirectory = manifestDirectory;
+            o.GraphCacheBudget = graphCacheBudget;
+        });
+        builder.Services.AddPlacementDirector<ShardPlacementStrategy, ShardPlacementDirector>();
         return builder;
     }
 }

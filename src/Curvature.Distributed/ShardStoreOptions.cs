@@ -1,11 +1,17 @@
 namespace Curvature.Distributed;
 
-/// <summary>Where a worker silo finds run manifests: <c>{ManifestDirectory}/{runId}.json</c> (shared storage in a real
-/// cluster, a temporary folder in tests).</summary>
+/// <summary>How a worker silo hosts shards: where it finds run manifests (<c>{ManifestDirectory}/{runId}.json</c>: shared
+/// storage in a real cluster, a temporary folder in tests) and the graph-cache budget of each shard's products.</summary>
 public sealed class ShardStoreOptions
 {
     /// <summary>The folder holding the manifests.</summary>
     public string ManifestDirectory { get; set; } = "";
+
+    /// <summary>Bytes of kept batch graphs per shard (<see cref="Operators.NetworkOperator.GraphCacheBudget"/>; 0 = rebuild
+    /// every product), or null for the library's default, half the memory available when the shard's first product
+    /// starts — so a second shard on the same silo gets half of what the first left, and all of them together stay below
+    /// what was available.</summary>
+    public long? GraphCacheBudget { get; set; }
 
     /// <summary>The manifest path of <paramref name="runId"/>.</summary>
     public string ManifestPath(string runId) => Path.Combine(ManifestDirectory, runId + ".json");

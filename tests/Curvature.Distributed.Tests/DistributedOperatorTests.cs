@@ -120,6 +120,40 @@ public sealed class DistributedOperatorTests(ShardClusterFixture fixture) : ICla
         Assert.Equal(1 + columns, op.Iterations);
     }
 
+    /// <summary>A block above the chunk size travels in pieces each way (here 40-byte pieces: 5 values, so the last piece
+    /// of every column boundary is cut mid-row) and the product is bit for bit the one-message product; a shard whose
+    /// chunked exchange fails after its pieces were staged repeats the whole exchange and still gives the same bits.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task ABlockSentInPiecesGivesTheSameBitsAsOneMessage(int columns)
+    {
+        const int chunkBytes = 40;
+        using var run = Run.Create(fixture.Directory, BatchNormMode.Train, $"chunks-{columns}", columns);
+        using var whole = await DistributedHessianOperator.ConnectAsync(fixture.Cluster.Client, run.Manifest("whole"));
+        var fast = new ShardRetryPolicy(3, TimeSpan.FromMilliseconds(10), 2.0);
+        var chunkedManifest = run.Manifest("pieces");
+        using var chunked = await DistributedHessianOperator.ConnectAsync(fixture.Cluster.Client, chunkedManifest, new DistributedOptions(fast, chunkBytes));
+        using var reference = whole.Multiply(run.Vectors);
+        using var inPieces = chunked.Multiply(run.Vectors);
+        Assert.Equal(reference.data<double>().ToArray(), inPieces.data<double>().ToArray());
+
+        long blockBytes = run.Single.Size * columns * sizeof(double);
+        Assert.True(blockBytes > 10 * chunkBytes, "the block must need many pieces");
+        Assert.Equal(Shards.Length * blockBytes, chunked.BytesSent);
+        Assert.Equal(Shards.Length * blockBytes, chunked.BytesReceived);
+        Assert.Equal(whole.BytesSent, chunked.BytesSent);
+
+        FaultInjection.FailNextProduct(chunkedManifest.RunId, shard: 0);
+        using var retried = chunked.Multiply(run.Vectors);
+        Assert.False(FaultInjection.IsArmed(chunkedManifest.RunId, 0));
+        Assert.Equal(1, chunked.Retries);
+        Assert.Equal(reference.data<double>().ToArray(), retried.data<double>().ToArray());
+        // The failed exchange had sent its pieces before the planted failure: they count, the answer does not.
+        Assert.Equal((2 * Shards.Length + 1) * blockBytes, chunked.BytesSent);
+        Assert.Equal(2 * Shards.Length * blockBytes, chunked.BytesReceived);
+    }
+
     /// <summary>A model, data and vectors written to files, the single-process operator and its products, and manifests
     /// naming those files under any run id.</summary>
     sealed class Run : IDisposable
@@ -164,7 +198,7 @@ public sealed class DistributedOperatorTests(ShardClusterFixture fixture) : ICla
         public RunManifest Manifest(string name)
         {
             var manifest = new RunManifest($"{name}-{Tag}",
-                new ModelEntry(Spec, Weights, FileHash.Sha256(Weights)),
+                new ModelEntry(Spec, null, null, Weights, FileHash.Sha256(Weights)),
                 new DataEntry(DataPath, FileHash.Sha256(DataPath), Samples, Shards),
                 BatchSize, Mode, LossKind.CrossEntropy, OperatorKind.Hessian, ScalarType.Float64);
             manifest.Save(Path.Combine(Directory, manifest.RunId + ".json"));

@@ -3,7 +3,8 @@ using Curvature.Distributed;
 
 namespace Curvature.Distributed.Tests;
 
-/// <summary>Client-side failures planted for the retry test: the next <see cref="IShardGrain.PartialProduct"/> call to a
+/// <summary>Client-side failures planted for the retry tests: the next <see cref="IShardGrain.PartialProduct"/> (or, in
+/// the chunked exchange, <see cref="IShardGrain.PartialProductOfChunks"/>) call to a
 /// (run, shard) armed here fails as if its silo had died, without reaching the grain. Keyed by run id, so parallel
 /// tests on other runs are unaffected.</summary>
 public static class FaultInjection
@@ -16,7 +17,7 @@ public static class FaultInjection
 
     internal static async Task Filter(IOutgoingGrainCallContext context)
     {
-        if (context.MethodName == nameof(IShardGrain.PartialProduct)
+        if (context.MethodName is nameof(IShardGrain.PartialProduct) or nameof(IShardGrain.PartialProductOfChunks)
             && context.TargetId.TryGetIntegerKey(out long shard, out string? runId) && runId is not null
             && Armed.TryRemove((runId, shard), out _))
             throw new SiloUnavailableException($"planted failure of shard {shard} of run {runId}");
