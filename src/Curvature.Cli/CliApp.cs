@@ -19,6 +19,7 @@ public static class CliApp
         root.Subcommands.Add(TrainCommand.Create(context));
         root.Subcommands.Add(StudyCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
+        root.Subcommands.Add(WorkerCommand.Create(context));
 
         try
         {

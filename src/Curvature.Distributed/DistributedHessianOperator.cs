@@ -14,7 +14,8 @@ namespace Curvature.Distributed;
 /// <see cref="DistributedOptions.ChunkBytes"/> travels in pieces each way. Every estimator runs on it unchanged.
 /// </summary>
 /// <remarks>
-/// Products are float64 on the wire (<see cref="VectorBytes"/>); the shards compute in the manifest's dtype. The
+/// The operator's dtype is the manifest's, as the single-process operator's would be; vectors are float64 on the wire
+/// (<see cref="VectorBytes"/>: float32 widens exactly) and the shards compute in the manifest's dtype. The
 /// coordinator holds no model. Because shards start on batch boundaries (<see cref="RunManifest.Validate"/>), each batch
 /// of the single-process partition lies in exactly one shard, so the sum is the single-process operator up to round-off in
 /// every BatchNorm mode.
@@ -26,7 +27,7 @@ public sealed class DistributedHessianOperator : LinearOperator
     long _iteration, _retries, _bytesSent, _bytesReceived;
 
     DistributedHessianOperator(RunManifest manifest, IShardGrain[] shards, long size, DistributedOptions options)
-        : base(size, ScalarType.Float64)
+        : base(size, manifest.DType)
     {
         Manifest = manifest;
         _shards = shards;
@@ -84,12 +85,15 @@ public sealed class DistributedHessianOperator : LinearOperator
     {
         int columns = checked((int)block.shape[1]);
         // Row-major [n, k]: the shard rebuilds the same block with one reshape.
-        double[] values = block.contiguous().data<double>().ToArray();
+        double[] values;
+        using (var wide = block.to_type(ScalarType.Float64).contiguous())
+            values = wide.data<double>().ToArray();
         long iteration = Interlocked.Increment(ref _iteration) - 1;
         // Off the caller's synchronization context: Multiply is synchronous, and blocking on Orleans calls from a
         // context that their continuations would post back to deadlocks.
         var sum = Task.Run(() => MultiplyAsync(iteration, values, columns)).GetAwaiter().GetResult();
-        return tensor(sum, dtype: ScalarType.Float64).reshape(Size, columns);
+        using var product = tensor(sum, dtype: ScalarType.Float64).reshape(Size, columns);
+        return product.to_type(DType);
     }
 
     async Task<double[]> MultiplyAsync(long iteration, double[] values, int columns)

@@ -14,7 +14,7 @@ namespace Curvature.Distributed;
 /// shards).
 /// </summary>
 [ShardPlacement]
-internal sealed class ShardGrain(IOptions<ShardStoreOptions> options) : Grain, IShardGrain
+internal sealed class ShardGrain(IOptions<ShardStoreOptions> options, IServiceProvider services) : Grain, IShardGrain
 {
     RunManifest? _manifest;
     nn.Module<Tensor, Tensor>? _model;
@@ -22,6 +22,8 @@ internal sealed class ShardGrain(IOptions<ShardStoreOptions> options) : Grain, I
     NetworkOperator? _operator;
     double _weight;
     IDisposable? _session;
+    readonly IShardActivity? _activity = services.GetService(typeof(IShardActivity)) as IShardActivity;
+    int _shard;
     // The block of one iteration arriving in pieces, and the pieces of its answer (IShardGrain's chunked exchange).
     byte[][]? _staged;
     byte[][]? _result;
@@ -67,6 +69,8 @@ internal sealed class ShardGrain(IOptions<ShardStoreOptions> options) : Grain, I
         _model = model;
         _manifest = manifest;
         _weight = (double)range.Count / manifest.Data.Count;
+        _shard = shard;
+        _activity?.Activated(runId, shard, range.Count);
         return Task.CompletedTask;
     }
 
@@ -126,6 +130,7 @@ internal sealed class ShardGrain(IOptions<ShardStoreOptions> options) : Grain, I
     /// <summary>(n_s/N)·A_s V for the row-major [n, columns] values.</summary>
     double[] Multiply(double[] values, int columns)
     {
+        _activity?.Product(_manifest!.RunId, _shard, columns);
         if (_session is not null) return Product(values, columns);
         // The first product builds the graphs the session keeps, measuring the memory they take against a budget read
         // from what is available: one shard at a time per silo, so each sees what the others have already kept.
@@ -156,6 +161,7 @@ internal sealed class ShardGrain(IOptions<ShardStoreOptions> options) : Grain, I
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         // The session first: closing it releases the graphs and restores the model, which must still exist.
+        if (_manifest is not null) _activity?.Deactivated(_manifest.RunId, _shard);
         _session?.Dispose();
         _session = null;
         _operator?.Dispose();

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Curvature.Analysis;
 using Curvature.Cli.Output;
 using Curvature.Data;
+using Curvature.Distributed;
 using Curvature.Estimators;
 using Curvature.Operators;
 using Curvature.Reporting.Hessian;
@@ -57,10 +58,16 @@ internal static class HessianCommand
         var checkpoint = OptionFactory.OptionalText("--checkpoint", "Save the state of the long stages (top eigenpairs, SLQ, Hutch++) in this directory, so an interrupted run can continue with --resume.");
         var resume = OptionFactory.Create("--resume", false, "Continue the run saved in --checkpoint (refused if any option that affects the numbers differs).");
         var checkpointEvery = OptionFactory.Positive("--checkpoint-every", HessianResume.DefaultInterval, "With --checkpoint: save every K operator products (and on Ctrl-C).");
+        var cluster = new ClusterOptionSet(
+            "Compute the operator's products data-parallel on a cluster: HOST:PORT for this coordinator's silo (e.g. 127.0.0.1:11111; workers join with 'curvature worker --cluster HOST:PORT') or redis://HOST:PORT. See docs/DISTRIBUTED.md.",
+            "With --cluster: seconds to wait for --workers workers to join.");
+        var workers = OptionFactory.Positive("--workers", 1, "With --cluster: workers to wait for before the run starts.");
+        var shards = OptionFactory.Optional<int>("--shards", "With --cluster: data shards, each a run of whole batches (default: one per worker).");
 
         var command = new Command("hessian", "Curvature of a network's loss: top eigenpairs, density, trace and gradient concentration, in a chosen BatchNorm mode.");
         foreach (var o in net.All.Concat([batchSize, bnMode, populationSamples, operatorKind, parameters, top, density, trace, traceProducts, gradientBatch, exact,
-                                          lanczosSteps, probes, probeBlock, tolerance, basis, basisDir, reorth, maxStored, graphCache, json, outDir, checkpoint, resume, checkpointEvery]))
+                                          lanczosSteps, probes, probeBlock, tolerance, basis, basisDir, reorth, maxStored, graphCache, json, outDir, checkpoint, resume, checkpointEvery,
+                                          workers, shards]).Concat(cluster.All))
             command.Options.Add(o);
 
         command.SetAction(parse =>
@@ -80,6 +87,10 @@ internal static class HessianCommand
             int? maxStoredVectors = KrylovOptions.MaxStoredVectors(parse.GetValue(maxStored), reorthogonalization);
             string? checkpointPath = parse.GetValue(checkpoint);
             if (parse.GetValue(resume) && checkpointPath is null) throw new UserInputException("--resume needs --checkpoint DIR: the directory of the run to continue");
+            var clusterAddress = parse.GetValue(cluster.Cluster) is { } clusterText ? ClusterOptionSet.Address(clusterText) : null;
+            if (clusterAddress is null && (parse.GetResult(workers) is { Implicit: false } || parse.GetValue(shards) is not null))
+                throw new UserInputException("--workers and --shards need --cluster HOST:PORT");
+            if (parse.GetValue(shards) is < 1) throw new UserInputException($"--shards must be a positive number; got {parse.GetValue(shards)}");
             // Installed before the data are read, so Ctrl-C at any moment is a clean stop.
             using var interrupt = new InterruptSignal();
             var run = RunInfo.Capture(context.Args);
@@ -112,6 +123,11 @@ internal static class HessianCommand
                 throw new UserInputException($"--exact materialises the {selection.Size}×{selection.Size} matrix; it is limited to {CurvatureProbe.MaxExactParameters} parameters (use --params to analyse a group)");
 
             string op = parse.GetValue(operatorKind)!;
+            if (clusterAddress is not null && bn == BatchNormMode.Population)
+                throw new UserInputException("--cluster: BatchNorm mode population is not distributed (its statistics come from a separate subset); use --bn-mode train or eval");
+            if (clusterAddress is not null && parse.GetValue(parameters) is not null)
+                throw new UserInputException("--cluster: --params is not distributed (the shards analyse all parameters); leave it out");
+            var shardRanges = clusterAddress is null ? null : ClusterCoordinator.Ranges(n, config.BatchSize, parse.GetValue(shards) ?? parse.GetValue(workers));
             using NetworkOperator curvature = op switch
             {
                 "hessian" => new HessianOperator(network, lossKind, analysisData, bn, selection, population),
@@ -142,44 +158,69 @@ internal static class HessianCommand
                     // Where the basis lives changes no bit (float64 disk ≡ memory), but its precision and the SLQ
                     // reorthogonalization do; --basis is checked whole so a resume repeats the run as it was asked.
                     ("--basis", parse.GetValue(basis)), ("--reorth", parse.GetValue(reorth)), ("--max-stored-vectors", maxStoredVectors),
+                    // Shards change how the products' sums are grouped, so their round-off; where they run changes nothing.
+                    ("--shards", shardRanges?.Length),
                 ]);
                 saved = HessianResume.Open(checkpointPath, parse.GetValue(resume), fields, parse.GetValue(checkpointEvery));
             }
-            using var generator = new Generator(s);
-            CurvatureReport report;
+            // Stopping the coordinator's silo ends the workers' part of the run and deletes the run's files, however it ends.
+            ClusterCoordinator? coordinator = null;
             try
             {
-                report = ProgressBars.Run(context, progress => CurvatureProbe.Run(curvature, op, options, generator, progress, saved, interrupt.Token));
+                coordinator = clusterAddress is null ? null : ClusterCoordinator.Start(context,
+                    new SiloSettings(SiloRole.Coordinator, clusterAddress, cluster.Directory(new ParseResultView(parse)),
+                                     GraphCacheBudget: parse.GetValue(graphCache) == "off" ? 0 : null,
+                                     ResponseTimeout: TimeSpan.FromSeconds(parse.GetValue(cluster.ResponseTimeout))),
+                    parse.GetValue(workers), shardRanges!, NetworkSetup.Spec(config, inputs.shape.Skip(1).ToArray()), network, inputs, labels, config.BatchSize,
+                    bn, lossKind, op switch { "hessian" => OperatorKind.Hessian, "ggn" => OperatorKind.GaussNewton, _ => OperatorKind.EmpiricalFisher },
+                    scalar, TimeSpan.FromSeconds(parse.GetValue(cluster.JoinTimeout)), interrupt.Token);
+                using var generator = new Generator(s);
+                CurvatureReport report;
+                try
+                {
+                    report = ProgressBars.Run(context, progress => CurvatureProbe.Run(curvature, op, options, generator, progress, saved, interrupt.Token, coordinator?.Products));
+                }
+                catch (OperationCanceledException) when (interrupt.Token.IsCancellationRequested)
+                {
+                    context.Stderr.WriteLine(HessianResume.Interrupted(checkpointPath));
+                    return interrupt.ExitCode;
+                }
+                catch (CheckpointDirectoryException e)
+                {
+                    throw new UserInputException(HessianResume.Describe(e));
+                }
+
+                string recordJson = Json.Record("curvature.hessian", run, report, ("config", config),
+                                                ("model_has_batch_statistics", curvature.HasBatchStatistics),
+                                                ("gradient_batch_size", parse.GetValue(gradientBatch) ?? config.BatchSize),
+                                                ("graph_cache", parse.GetValue(graphCache)),
+                                                ("cluster", coordinator?.Record()),
+                                                ("krylov", KrylovOptions.Record(parse.GetValue(basis)!, storage, reorthogonalization, maxStoredVectors)));
+                var plan = new OutputPlan();
+                if (jsonPath is not null) plan.AddText(jsonPath, recordJson);
+                if (outPath is not null)
+                {
+                    plan.AddText(Path.Combine(outPath, "hessian.json"), recordJson);
+                    foreach (var figure in HessianFigures.Build(report, HessianFigures.Describe(config.Model, config.Dataset, config.Samples, config.Dtype, report, options)))
+                    {
+                        plan.Add(Path.Combine(outPath, figure.Name + ".png"), figure.Png);
+                        plan.AddText(Path.Combine(outPath, figure.Name + ".svg"), figure.Svg);
+                    }
+                }
+                plan.Commit();
+                HessianTable.Write(LinearCommand.Console(context), config, report, plan.Paths);
+                return ExitCodes.Ok;
             }
-            catch (OperationCanceledException) when (interrupt.Token.IsCancellationRequested)
+            catch (OperationCanceledException) when (interrupt.Token.IsCancellationRequested && coordinator is null)
             {
+                // Ctrl-C while the coordinator waited for its workers: nothing was computed yet.
                 context.Stderr.WriteLine(HessianResume.Interrupted(checkpointPath));
                 return interrupt.ExitCode;
             }
-            catch (CheckpointDirectoryException e)
+            finally
             {
-                throw new UserInputException(HessianResume.Describe(e));
+                coordinator?.Dispose();
             }
-
-            string recordJson = Json.Record("curvature.hessian", run, report, ("config", config),
-                                            ("model_has_batch_statistics", curvature.HasBatchStatistics),
-                                            ("gradient_batch_size", parse.GetValue(gradientBatch) ?? config.BatchSize),
-                                            ("graph_cache", parse.GetValue(graphCache)),
-                                            ("krylov", KrylovOptions.Record(parse.GetValue(basis)!, storage, reorthogonalization, maxStoredVectors)));
-            var plan = new OutputPlan();
-            if (jsonPath is not null) plan.AddText(jsonPath, recordJson);
-            if (outPath is not null)
-            {
-                plan.AddText(Path.Combine(outPath, "hessian.json"), recordJson);
-                foreach (var figure in HessianFigures.Build(report, HessianFigures.Describe(config.Model, config.Dataset, config.Samples, config.Dtype, report, options)))
-                {
-                    plan.Add(Path.Combine(outPath, figure.Name + ".png"), figure.Png);
-                    plan.AddText(Path.Combine(outPath, figure.Name + ".svg"), figure.Svg);
-                }
-            }
-            plan.Commit();
-            HessianTable.Write(LinearCommand.Console(context), config, report, plan.Paths);
-            return ExitCodes.Ok;
         });
         return command;
     }

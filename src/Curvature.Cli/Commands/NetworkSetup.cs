@@ -84,25 +84,38 @@ internal static class NetworkSetup
     {
         try
         {
-            switch (c.Model)
+            return Spec(c, sampleShape) switch
             {
-                case "mlp":
-                    return new MlpSpec((int)sampleShape.Aggregate(1L, (a, b) => a * b), c.Hidden, c.Classes,
-                                       ParseActivation(c.Activation), ParseNorm(c.Norm)) { InitScale = c.InitScale }.Build(dtype, c.Seed);
-                case "cnn":
-                    if (sampleShape.Length != 3) throw new UserInputException($"--model cnn needs image data [C, H, W]; {c.Dataset} samples have shape [{string.Join(", ", sampleShape)}]");
-                    return new CnnSpec((int)sampleShape[0], (int)sampleShape[1], (int)sampleShape[2], c.Channels, c.Kernels, c.Strides, c.Padding,
-                                       c.Classes, ParseActivation(c.Activation), ParseNorm(c.Norm), c.GlobalPool) { InitScale = c.InitScale }.Build(dtype, c.Seed);
-                case "resnet":
-                    if (sampleShape.Length != 3) throw new UserInputException($"--model resnet needs image data [C, H, W]; {c.Dataset} samples have shape [{string.Join(", ", sampleShape)}]");
-                    return new ResNetSpec(c.Depth, c.Classes, ParseNorm(c.Norm), ParseActivation(c.Activation), (int)sampleShape[0]) { InitScale = c.InitScale }.Build(dtype, c.Seed);
-                default:
-                    throw new UserInputException($"--model: unknown value '{c.Model}'; expected mlp, cnn or resnet");
-            }
+                MlpSpec mlp => mlp.Build(dtype, c.Seed),
+                CnnSpec cnn => cnn.Build(dtype, c.Seed),
+                ResNetSpec resnet => resnet.Build(dtype, c.Seed),
+                var other => throw new InvalidOperationException($"no builder for {other}"),
+            };
         }
         catch (ArgumentException e)
         {
             throw new UserInputException(e.Message);
+        }
+    }
+
+    /// <summary>The zoo spec (<see cref="MlpSpec"/>, <see cref="CnnSpec"/> or <see cref="ResNetSpec"/>) the config
+    /// describes for inputs of the given shape (per sample).</summary>
+    public static object Spec(NetworkConfig c, long[] sampleShape)
+    {
+        switch (c.Model)
+        {
+            case "mlp":
+                return new MlpSpec((int)sampleShape.Aggregate(1L, (a, b) => a * b), c.Hidden, c.Classes,
+                                   ParseActivation(c.Activation), ParseNorm(c.Norm)) { InitScale = c.InitScale };
+            case "cnn":
+                if (sampleShape.Length != 3) throw new UserInputException($"--model cnn needs image data [C, H, W]; {c.Dataset} samples have shape [{string.Join(", ", sampleShape)}]");
+                return new CnnSpec((int)sampleShape[0], (int)sampleShape[1], (int)sampleShape[2], c.Channels, c.Kernels, c.Strides, c.Padding,
+                                   c.Classes, ParseActivation(c.Activation), ParseNorm(c.Norm), c.GlobalPool) { InitScale = c.InitScale };
+            case "resnet":
+                if (sampleShape.Length != 3) throw new UserInputException($"--model resnet needs image data [C, H, W]; {c.Dataset} samples have shape [{string.Join(", ", sampleShape)}]");
+                return new ResNetSpec(c.Depth, c.Classes, ParseNorm(c.Norm), ParseActivation(c.Activation), (int)sampleShape[0]) { InitScale = c.InitScale };
+            default:
+                throw new UserInputException($"--model: unknown value '{c.Model}'; expected mlp, cnn or resnet");
         }
     }
 

@@ -30,12 +30,17 @@ public static class CurvatureProbe
     /// <see cref="MaxExactParameters"/>) and deterministic.
     /// <paramref name="cancellation"/> is checked between products; the run then saves its state (with a checkpoint) and
     /// throws <see cref="OperationCanceledException"/>.
+    /// <paramref name="products"/>, when given, is the same matrix computed elsewhere (a data-parallel operator over the same
+    /// model and data): every operator product goes to it, while the loss and the gradients still come from
+    /// <paramref name="op"/>.
     /// </remarks>
     public static CurvatureReport Run(NetworkOperator op, string operatorName, CurvatureProbeOptions options, Generator generator,
                                       IProgress<ProbeProgress>? progress = null, IEstimatorCheckpoint? checkpoint = null,
-                                      CancellationToken cancellation = default)
+                                      CancellationToken cancellation = default, ILinearOperator? products = null)
     {
         ArgumentNullException.ThrowIfNull(op);
+        if (products is not null && (products.Size != op.Size || products.DType != op.DType))
+            throw new ArgumentException($"the product operator is {products.Size} × {products.Size} in {products.DType}; the network's is {op.Size} × {op.Size} in {op.DType}", nameof(products));
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(generator);
         long n = op.Size;
@@ -57,7 +62,8 @@ public static class CurvatureProbe
             throw new ArgumentOutOfRangeException(nameof(options), $"exact mode materialises the {n}×{n} matrix; it is limited to {MaxExactParameters} parameters");
 
         var clock = Stopwatch.StartNew();
-        long productsAtStart = op.Products;
+        // Every product passes this counter, so the report counts them wherever they are computed.
+        var matrix = new CountingOperator(products ?? op, _ => { });
         var resumed = checkpoint is null ? null : new ResumeAccounting(checkpoint);
         using var scope = NewDisposeScope();
 
@@ -69,7 +75,7 @@ public static class CurvatureProbe
         cancellation.ThrowIfCancellationRequested();
 
         int eigenBudget = options.MaxEigenSteps ?? (int)Math.Min(n, Math.Max(10 * options.TopK, 300));
-        var counted = new CountingOperator(op, c => progress?.Report(new ProbeProgress("top eigenpairs", (int)Math.Min(c + (resumed?.Skipped ?? 0), eigenBudget), eigenBudget)));
+        var counted = new CountingOperator(matrix, c => progress?.Report(new ProbeProgress("top eigenpairs", (int)Math.Min(c + (resumed?.Skipped ?? 0), eigenBudget), eigenBudget)));
         using var pairs = TopEigenpairs.Compute(counted, options.TopK, EigenvalueOrder.LargestAlgebraic, generator,
                                                 options.Tolerance, options.MaxEigenSteps, resumed, cancellation, options.Basis);
         var top = pairs.Values;
@@ -78,7 +84,7 @@ public static class CurvatureProbe
         var batchOverlaps = batchGradients.Select(b => Overlap(vectors, b, b.dot(b).item<double>())).ToArray();
         var batchMoment = SpectralMoment.FromSamples(batchOverlaps);
         cancellation.ThrowIfCancellationRequested();
-        double curvature = gradientNormSquared > 0 ? gradient.dot(op.Multiply(gradient)).item<double>() / gradientNormSquared : double.NaN;
+        double curvature = gradientNormSquared > 0 ? gradient.dot(matrix.Multiply(gradient)).item<double>() / gradientNormSquared : double.NaN;
 
         SlqResult? slq = null;
         double trace = double.NaN, traceStderr = double.NaN, absShare = double.NaN, negative = double.NaN, negativeShare = double.NaN;
@@ -89,7 +95,7 @@ public static class CurvatureProbe
             int steps = slqOptions.Steps;
             int total = options.Probes * steps;
             long skippedBefore = resumed?.Skipped ?? 0;
-            var slqCounted = new CountingOperator(op, c => progress?.Report(new ProbeProgress("spectral density (SLQ)", (int)Math.Min(c + (resumed?.Skipped ?? 0) - skippedBefore, total), total)));
+            var slqCounted = new CountingOperator(matrix, c => progress?.Report(new ProbeProgress("spectral density (SLQ)", (int)Math.Min(c + (resumed?.Skipped ?? 0) - skippedBefore, total), total)));
             slq = StochasticLanczosQuadrature.Run(slqCounted, slqOptions, generator, resumed, cancellation);
             trace = slq.Trace.Estimate;
             traceStderr = slq.Trace.StandardError;
@@ -103,14 +109,14 @@ public static class CurvatureProbe
         {
             // Without the density, Hutch++ is the cheaper trace: the top of the spectrum that dominates a Hessian's
             // trace is captured exactly by its low-rank part (Meyer et al. 2021).
-            var traceCounted = new CountingOperator(op, c => progress?.Report(new ProbeProgress("trace (Hutch++)", (int)Math.Min(c, options.TraceProducts), options.TraceProducts)));
+            var traceCounted = new CountingOperator(matrix, c => progress?.Report(new ProbeProgress("trace (Hutch++)", (int)Math.Min(c, options.TraceProducts), options.TraceProducts)));
             var estimate = HutchPlusPlus.Estimate(traceCounted, options.TraceProducts, generator, checkpoint: resumed, cancellation: cancellation);
             trace = estimate.Estimate;
             traceStderr = estimate.StandardError;
             traceMethod = $"Hutch++ ({options.TraceProducts} products)";
         }
 
-        ExactComparison? exact = options.Exact ? Compare(op, options, top, vectors, gradient, gradientNormSquared, trace, traceStderr, progress, cancellation) : null;
+        ExactComparison? exact = options.Exact ? Compare(matrix, options, top, vectors, gradient, gradientNormSquared, trace, traceStderr, progress, cancellation) : null;
 
         return new CurvatureReport(
             operatorName, op.Mode.ToString().ToLowerInvariant(), n, loss, Math.Sqrt(gradientNormSquared),
@@ -121,7 +127,7 @@ public static class CurvatureProbe
             options.Density ? slq!.Density(DensitySmoothing.PapyanKappa, logScale: true) : null,
             options.Density ? slq!.Density(options.Smoothing) : null,
             slq?.Nodes, slq?.Weights, exact,
-            op.Products - productsAtStart + (resumed?.Skipped ?? 0), clock.Elapsed.TotalSeconds, slq?.ProbeBlock);
+            matrix.Count + (resumed?.Skipped ?? 0), clock.Elapsed.TotalSeconds, slq?.ProbeBlock);
     }
 
     /// <summary>The SLQ options of the density stage for an operator of size <paramref name="n"/>: the probes, the Lanczos
@@ -158,7 +164,7 @@ public static class CurvatureProbe
         return projection.dot(projection).item<double>() / normSquared;
     }
 
-    static ExactComparison Compare(NetworkOperator op, CurvatureProbeOptions options, double[] top, Tensor vectors, Tensor gradient,
+    static ExactComparison Compare(ILinearOperator op, CurvatureProbeOptions options, double[] top, Tensor vectors, Tensor gradient,
                                    double gradientNormSquared, double trace, double traceStderr, IProgress<ProbeProgress>? progress,
                                    CancellationToken cancellation)
     {
