@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Curvature.Distributed;
 
-namespace Curvature.Distributed.Tests;
+namespace Curvature.Tests.Distributed;
 
 /// <summary>Client-side failures planted for the retry tests: the next <see cref="IShardGrain.PartialProduct"/> (or, in
 /// the chunked exchange, <see cref="IShardGrain.PartialProductOfChunks"/>) call to a

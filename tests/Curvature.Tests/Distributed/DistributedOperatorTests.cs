@@ -1,10 +1,11 @@
+using Curvature.Distributed;
 using Curvature.Checkpoints;
 using Curvature.Models;
 using Curvature.Operators;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Curvature.Distributed.Tests;
+namespace Curvature.Tests.Distributed;
 
 /// <summary>The distributed operator against the single-process operator on the same model, data and partition, on an
 /// in-process two-silo cluster.</summary>

@@ -1,7 +1,7 @@
 using Curvature.Distributed;
 using Orleans.TestingHost;
 
-namespace Curvature.Distributed.Tests;
+namespace Curvature.Tests.Distributed;
 
 /// <summary>An in-process Orleans cluster of two silos hosting shard grains, with a temporary folder for run manifests,
 /// weights and data; shared by the tests of a class and torn down after them.</summary>
