@@ -12,8 +12,6 @@ public static class CliApp
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         ArgumentNullException.ThrowIfNull(args);
-        // Before any tensor exists: the silos of a cluster must compute the same bits in every process.
-        if (FirstVerb(args).Trim() == "worker" || args.Contains("--cluster")) Curvature.Distributed.ReproducibleBlas.Enable();
         var root = new RootCommand("Curvature: Hessian spectra of loss surfaces, proven against exact answers.");
         var context = new CommandContext(stdout, stderr, args);
         root.Subcommands.Add(LinearCommand.Create(context));

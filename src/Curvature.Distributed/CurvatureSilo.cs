@@ -152,12 +152,13 @@ public static class CurvatureSilo
                 continue;
             }
             if (!coordinators.Any(c => c.Endpoint.Equals(endpoint))) return;
-            if (await Reachable(endpoint, cancellationToken).ConfigureAwait(false)) unreachableSince = null;
+            if (await ReachableAsync(endpoint, cancellationToken).ConfigureAwait(false)) unreachableSince = null;
             else if ((unreachableSince ??= DateTime.UtcNow) + grace <= DateTime.UtcNow) return;
         }
     }
 
-    static async Task<bool> Reachable(IPEndPoint endpoint, CancellationToken cancellationToken)
+    /// <summary>Whether a TCP connection to <paramref name="endpoint"/> opens within a second.</summary>
+    public static async Task<bool> ReachableAsync(IPEndPoint endpoint, CancellationToken cancellationToken)
     {
         using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -54,22 +54,33 @@ internal static class WorkerCommand
     {
         var deadline = DateTime.UtcNow + joinTimeout;
         IHost host;
-        // Under development membership the coordinator holds the membership: a worker started first retries until it is up.
+        // Under development membership the coordinator holds the membership: a worker started first waits for its
+        // endpoint to answer (Orleans' own join retries for minutes before it fails), then joins, retrying until the
+        // deadline.
         while (true)
         {
-            host = CurvatureSilo.Build(settings);
-            try
+            string? problem = null;
+            if (settings.Cluster.Primary is { } primary && !await CurvatureSilo.ReachableAsync(primary, cancellation).ConfigureAwait(false))
+                problem = $"nothing answers at {settings.Cluster}";
+            else
             {
-                await host.StartAsync(cancellation).ConfigureAwait(false);
-                break;
+                host = CurvatureSilo.Build(settings);
+                using var join = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+                join.CancelAfter(Max(deadline - DateTime.UtcNow, TimeSpan.FromSeconds(1)));
+                try
+                {
+                    await host.StartAsync(join.Token).ConfigureAwait(false);
+                    break;
+                }
+                catch (Exception e) when (!cancellation.IsCancellationRequested)
+                {
+                    host.Dispose();
+                    problem = e.Message.Split('\n')[0];
+                }
             }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellation.IsCancellationRequested)
-            {
-                host.Dispose();
-                if (DateTime.UtcNow >= deadline)
-                    throw new UserInputException($"--cluster {settings.Cluster}: could not join within {joinTimeout.TotalSeconds:G} s ({e.Message.Split('\n')[0]}); start the coordinator ('curvature hessian … --cluster {settings.Cluster}') or check the address");
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellation).ConfigureAwait(false);
-            }
+            if (DateTime.UtcNow >= deadline)
+                throw new UserInputException($"--cluster {settings.Cluster}: could not join within {joinTimeout.TotalSeconds:G} s ({problem}); start the coordinator ('curvature hessian … --cluster {settings.Cluster}') or check the address");
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellation).ConfigureAwait(false);
         }
         using (host)
         {
@@ -94,6 +105,8 @@ internal static class WorkerCommand
         }
         return ExitCodes.Ok;
     }
+
+    static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     /// <summary>Prints what the worker's shards do, one line each, as it happens.</summary>
     sealed class ActivityPrinter(TextWriter output, bool verbose) : IShardActivity
