@@ -14,8 +14,9 @@ namespace Curvature.Distributed;
 /// <see cref="DistributedOptions.ChunkBytes"/> travels in pieces each way. Every estimator runs on it unchanged.
 /// </summary>
 /// <remarks>
-/// The operator's dtype is the manifest's, as the single-process operator's would be; vectors are float64 on the wire
-/// (<see cref="VectorBytes"/>: float32 widens exactly) and the shards compute in the manifest's dtype. The
+/// The operator's dtype is the manifest's, as the single-process operator's would be; blocks and partial products travel
+/// in that dtype (<see cref="VectorBytes"/>; float32 halves the bytes and rounds nothing, since a float32 model's blocks
+/// and products are float32 values) and the weighted sum is formed in float64. The
 /// coordinator holds no model. Because shards start on batch boundaries (<see cref="RunManifest.Validate"/>), each batch
 /// of the single-process partition lies in exactly one shard, so the sum is the single-process operator up to round-off in
 /// every BatchNorm mode.
@@ -84,35 +85,37 @@ public sealed class DistributedHessianOperator : LinearOperator
     protected override Tensor MultiplyCore(Tensor block)
     {
         int columns = checked((int)block.shape[1]);
-        // Row-major [n, k]: the shard rebuilds the same block with one reshape.
-        double[] values;
-        using (var wide = block.to_type(ScalarType.Float64).contiguous())
-            values = wide.data<double>().ToArray();
+        long length = checked(Size * columns);
+        // Row-major [n, k] in the run's dtype (the base class hands the block over in DType): one message when it fits,
+        // else pieces — the same pieces for every shard, cut once.
+        bool whole = length * VectorBytes.ElementSize(DType) <= _options.ChunkBytes;
+        var pieces = VectorBytes.FromTensor(block, DType, _options.ChunkBytes);
         long iteration = Interlocked.Increment(ref _iteration) - 1;
         // Off the caller's synchronization context: Multiply is synchronous, and blocking on Orleans calls from a
         // context that their continuations would post back to deadlocks.
-        var sum = Task.Run(() => MultiplyAsync(iteration, values, columns)).GetAwaiter().GetResult();
+        var sum = Task.Run(() => MultiplyAsync(iteration, pieces, whole, columns, length)).GetAwaiter().GetResult();
         using var product = tensor(sum, dtype: ScalarType.Float64).reshape(Size, columns);
         return product.to_type(DType);
     }
 
-    async Task<double[]> MultiplyAsync(long iteration, double[] values, int columns)
+    async Task<double[]> MultiplyAsync(long iteration, byte[][] pieces, bool whole, int columns, long length)
     {
-        long length = values.LongLength;
-        // One message when the block fits, else pieces: the same pieces for every shard, cut once.
-        bool whole = length * sizeof(double) <= _options.ChunkBytes;
-        byte[][] pieces = whole ? [VectorBytes.ToBytes(values)] : VectorBytes.Cut(values, _options.ChunkBytes);
-
         // One slot per shard: filled once, by the one successful exchange of that shard for this iteration's block.
         var slots = new double[_shards.Length][];
         await Task.WhenAll(Enumerable.Range(0, _shards.Length).Select(Fill)).ConfigureAwait(false);
 
-        // Fixed shard order: floating-point addition is not associative, so the order is part of the result.
-        var sum = slots[0];
-        for (int s = 1; s < _shards.Length; s++)
+        // Σ_s (n_s/N)·A_s V in float64, in fixed shard order: floating-point addition is not associative, so the order is
+        // part of the result.
+        var shards = Manifest.Data.Shards;
+        var sum = new double[length];
+        for (int s = 0; s < _shards.Length; s++)
         {
+            double weight = (double)shards[s].Count / Manifest.Data.Count;
             var part = slots[s];
-            for (long i = 0; i < sum.LongLength; i++) sum[i] += part[i];
+            if (s == 0)
+                for (long i = 0; i < length; i++) sum[i] = weight * part[i];
+            else
+                for (long i = 0; i < length; i++) sum[i] += weight * part[i];
         }
         return sum;
 
@@ -122,29 +125,34 @@ public sealed class DistributedHessianOperator : LinearOperator
                                          () => Interlocked.Increment(ref _retries), CancellationToken.None).ConfigureAwait(false);
             if (Interlocked.CompareExchange(ref slots[shard], answer, null) is not null)
                 throw new InvalidOperationException($"a second result for (iteration {iteration}, shard {shard})");
-            Interlocked.Add(ref _bytesReceived, length * sizeof(double));
         }
     }
 
     /// <summary>One shard's whole exchange for one block — repeated whole on a retry, since a re-activated shard has lost
-    /// any pieces staged before.</summary>
+    /// any pieces staged before. Returns the shard's A_s V widened to float64.</summary>
     async Task<double[]> Exchange(IShardGrain shard, long iteration, byte[][] pieces, bool whole, int columns, long length)
     {
         string run = Manifest.RunId;
+        byte[][] answer;
         if (whole)
         {
             Interlocked.Add(ref _bytesSent, pieces[0].LongLength);
-            return VectorBytes.ToDoubles(await shard.PartialProduct(run, iteration, pieces[0], columns).ConfigureAwait(false), length);
+            answer = [await shard.PartialProduct(run, iteration, pieces[0], columns).ConfigureAwait(false)];
         }
-        for (int i = 0; i < pieces.Length; i++)
+        else
         {
-            Interlocked.Add(ref _bytesSent, pieces[i].LongLength);
-            await shard.PutBlockChunk(run, iteration, i, pieces.Length, pieces[i]).ConfigureAwait(false);
+            for (int i = 0; i < pieces.Length; i++)
+            {
+                Interlocked.Add(ref _bytesSent, pieces[i].LongLength);
+                await shard.PutBlockChunk(run, iteration, i, pieces.Length, pieces[i]).ConfigureAwait(false);
+            }
+            int count = await shard.PartialProductOfChunks(run, iteration, columns, _options.ChunkBytes).ConfigureAwait(false);
+            answer = new byte[count][];
+            for (int i = 0; i < count; i++) answer[i] = await shard.GetResultChunk(run, iteration, i).ConfigureAwait(false);
         }
-        int count = await shard.PartialProductOfChunks(run, iteration, columns, _options.ChunkBytes).ConfigureAwait(false);
-        var answer = new byte[count][];
-        for (int i = 0; i < count; i++) answer[i] = await shard.GetResultChunk(run, iteration, i).ConfigureAwait(false);
-        return VectorBytes.Join(answer, length);
+        var values = VectorBytes.ToDoubles(answer, length, DType);
+        Interlocked.Add(ref _bytesReceived, answer.Sum(p => p.LongLength));
+        return values;
     }
 
     static async Task<T> WithRetry<T>(ShardRetryPolicy retry, Func<Task<T>> call, Action onRetry, CancellationToken cancellationToken)

@@ -19,11 +19,11 @@ public interface IShardGrain : IGrainWithIntegerCompoundKey
     Task<long> Prepare(string runId);
 
     /// <summary>
-    /// (n_s / N) · A_s V: the shard's operator A_s (the mean over its n_s samples) applied to a whole block V of
+    /// A_s V: the shard's operator A_s (the mean over its n_s samples) applied to a whole block V of
     /// <paramref name="columns"/> vectors in one Multiply (one shared forward and first backward per batch for all columns,
-    /// and the shard's kept graphs), weighted so that the sum over shards is the operator of the mean loss over all N
-    /// samples. <paramref name="block"/> and the result are the row-major float64 [n, columns] matrix as bytes
-    /// (<see cref="VectorBytes"/>). <paramref name="iteration"/> names the product for the coordinator's bookkeeping (one
+    /// and the shard's kept graphs); the coordinator weights it by n_s / N, so the weighted sum over shards is the operator
+    /// of the mean loss over all N samples. <paramref name="block"/> and the result are the row-major [n, columns] matrix as
+    /// bytes of the run's dtype (<see cref="VectorBytes"/>). <paramref name="iteration"/> names the product for the coordinator's bookkeeping (one
     /// result per (iteration, shard)); the answer depends only on the block.
     /// </summary>
     Task<byte[]> PartialProduct(string runId, long iteration, byte[] block, int columns);

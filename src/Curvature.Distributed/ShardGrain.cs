@@ -20,7 +20,6 @@ internal sealed class ShardGrain(IOptions<ShardStoreOptions> options, IServicePr
     nn.Module<Tensor, Tensor>? _model;
     NetworkData? _data;
     NetworkOperator? _operator;
-    double _weight;
     IDisposable? _session;
     readonly IShardActivity? _activity = services.GetService(typeof(IShardActivity)) as IShardActivity;
     int _shard;
@@ -68,7 +67,6 @@ internal sealed class ShardGrain(IOptions<ShardStoreOptions> options, IServicePr
         }
         _model = model;
         _manifest = manifest;
-        _weight = (double)range.Count / manifest.Data.Count;
         _shard = shard;
         _activity?.Activated(runId, shard, range.Count);
         return Task.CompletedTask;
@@ -84,9 +82,7 @@ internal sealed class ShardGrain(IOptions<ShardStoreOptions> options, IServicePr
     {
         RequireRun(runId);
         ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
-        // Validated here, before any tensor exists: a shape error inside libtorch would abort the silo.
-        var values = VectorBytes.ToDoubles(block, checked(_operator!.Size * columns));
-        return Task.FromResult(VectorBytes.ToBytes(Multiply(values, columns)));
+        return Task.FromResult(Answer([block], columns, WholeMessage)[0]);
     }
 
     public Task PutBlockChunk(string runId, long iteration, int index, int count, byte[] chunk)
@@ -111,9 +107,9 @@ internal sealed class ShardGrain(IOptions<ShardStoreOptions> options, IServicePr
         ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
         if (_staged is null || _stagedIteration != iteration || _staged.Any(p => p is null))
             throw new InvalidOperationException($"shard of run '{runId}': the block of iteration {iteration} is not completely staged");
-        var values = VectorBytes.Join(_staged!, checked(_operator!.Size * columns));
+        var staged = _staged;
         _staged = null;
-        _result = VectorBytes.Cut(Multiply(values, columns), chunkBytes);
+        _result = Answer(staged, columns, chunkBytes);
         return Task.FromResult(_result.Length);
     }
 
@@ -127,28 +123,30 @@ internal sealed class ShardGrain(IOptions<ShardStoreOptions> options, IServicePr
         return Task.FromResult(piece);
     }
 
-    /// <summary>(n_s/N)·A_s V for the row-major [n, columns] values.</summary>
-    double[] Multiply(double[] values, int columns)
+    /// <summary>A_s V for the block the pieces hold (row-major [n, columns] in the run's dtype), as pieces of at most
+    /// <paramref name="chunkBytes"/>. Validated in C# first (<see cref="VectorBytes.ToTensor"/>): a shape error inside
+    /// libtorch would abort the silo.</summary>
+    byte[][] Answer(IReadOnlyList<byte[]> pieces, int columns, int chunkBytes)
     {
-        _activity?.Product(_manifest!.RunId, _shard, columns);
-        if (_session is not null) return Product(values, columns);
+        var op = _operator!;
+        var dtype = _manifest!.DType;
+        _activity?.Product(_manifest.RunId, _shard, columns);
+        using var scope = NewDisposeScope();
+        var block = VectorBytes.ToTensor(pieces, op.Size, columns, dtype);
+        if (_session is not null) return VectorBytes.FromTensor(op.Multiply(block), dtype, chunkBytes);
         // The first product builds the graphs the session keeps, measuring the memory they take against a budget read
         // from what is available: one shard at a time per silo, so each sees what the others have already kept.
         lock (FirstProductGate)
         {
             // Kept open until deactivation: every later block of this run reuses the shard's batch graphs.
-            _session = ProductSession.Begin(_operator!);
-            return Product(values, columns);
+            _session = ProductSession.Begin(op);
+            return VectorBytes.FromTensor(op.Multiply(block), dtype, chunkBytes);
         }
     }
 
-    double[] Product(double[] values, int columns)
-    {
-        var op = _operator!;
-        using var scope = NewDisposeScope();
-        var product = op.Multiply(tensor(values, dtype: ScalarType.Float64).reshape(op.Size, columns)).mul_(_weight);
-        return product.contiguous().data<double>().ToArray();
-    }
+    /// <summary>A chunk size no answer of a whole-message call reaches (the coordinator sends a block whole only when it
+    /// fits <see cref="DistributedOptions.ChunkBytes"/>, and the answer has the block's size).</summary>
+    const int WholeMessage = int.MaxValue & ~7;
 
     static readonly object FirstProductGate = new();
 

@@ -155,6 +155,29 @@ public sealed class DistributedOperatorTests(ShardClusterFixture fixture) : ICla
         Assert.Equal(2 * Shards.Length * blockBytes, chunked.BytesReceived);
     }
 
+    /// <summary>A float32 model's blocks and partial products travel as float32 (half the bytes of float64; nothing is
+    /// rounded, since they are float32 values), the product comes back in float32, and it equals the single-process
+    /// float32 operator to float32 round-off of the different grouping of the shards' sums.</summary>
+    [Fact]
+    public async Task AFloat32RunMovesFloat32AndMatchesTheSingleProcessOperator()
+    {
+        const int columns = 2;
+        // A few float32 ulps (ε = 1.2e-7) of the largest entries: the two sums group the same float32 batch products
+        // differently and the cluster adds them in float64; a missing or mis-weighted shard differs at order 1e-1.
+        const double float32RoundOff = 1e-5;
+        using var run = Run.Create(fixture.Directory, BatchNormMode.Train, "float32", columns, ScalarType.Float32);
+        using var op = await DistributedHessianOperator.ConnectAsync(fixture.Cluster.Client, run.Manifest("float32"));
+        Assert.Equal(ScalarType.Float32, op.DType);
+        using var product = op.Multiply(run.Vectors);
+        Assert.Equal(ScalarType.Float32, product.dtype);
+        double scale = run.Expected.abs().max().item<float>();
+        double relative = (product - run.Expected).abs().max().item<float>() / scale;
+        Assert.True(relative <= float32RoundOff, $"float32: distributed vs single-process relative difference {relative:G3} > {float32RoundOff:G1}");
+        long blockBytes = run.Single.Size * columns * sizeof(float);
+        Assert.Equal(Shards.Length * blockBytes, op.BytesSent);
+        Assert.Equal(Shards.Length * blockBytes, op.BytesReceived);
+    }
+
     /// <summary>A model, data and vectors written to files, the single-process operator and its products, and manifests
     /// naming those files under any run id.</summary>
     sealed class Run : IDisposable
@@ -163,6 +186,7 @@ public sealed class DistributedOperatorTests(ShardClusterFixture fixture) : ICla
         public required string Weights { get; init; }
         public required string DataPath { get; init; }
         public required BatchNormMode Mode { get; init; }
+        public ScalarType DType => Vectors.dtype;
         public required string Directory { get; init; }
         public required string Tag { get; init; }
         public required nn.Module<Tensor, Tensor> Model { get; init; }
@@ -171,15 +195,15 @@ public sealed class DistributedOperatorTests(ShardClusterFixture fixture) : ICla
         public required Tensor Vectors { get; init; }
         public required Tensor Expected { get; init; }
 
-        public static Run Create(string directory, BatchNormMode mode, string tag, int columns)
+        public static Run Create(string directory, BatchNormMode mode, string tag, int columns, ScalarType dtype = ScalarType.Float64)
         {
             var spec = new MlpSpec(Features, [5], Classes, Activation.Tanh, NormKind.Batch);
             string weights = Path.Combine(directory, $"weights-{tag}.safetensors");
             string dataPath = Path.Combine(directory, $"data-{tag}.safetensors");
             using var generator = new Generator(20260107);
-            using var inputs = randn(Samples, Features, dtype: ScalarType.Float64, generator: generator);
+            using var inputs = randn(Samples, Features, dtype: dtype, generator: generator);
             using var targets = randint(0, Classes, [Samples], dtype: ScalarType.Int64, generator: generator);
-            var model = spec.Build(ScalarType.Float64, generator);
+            var model = spec.Build(dtype, generator);
             // A few train-mode forwards move the running statistics off their initial (0, 1), so eval mode is a real test.
             using (no_grad())
                 for (int i = 0; i < 3; i++) model.call(inputs.mul(1 + i)).Dispose();
@@ -187,7 +211,7 @@ public sealed class DistributedOperatorTests(ShardClusterFixture fixture) : ICla
             ShardDataFile.Save(dataPath, inputs, targets);
             var data = new NetworkData(inputs, targets, BatchSize);
             var single = new HessianOperator(model, LossKind.CrossEntropy, data, mode);
-            var vectors = randn(single.Size, columns, dtype: ScalarType.Float64, generator: generator);
+            var vectors = randn(single.Size, columns, dtype: dtype, generator: generator);
             return new Run
             {
                 Spec = spec, Weights = weights, DataPath = dataPath, Mode = mode, Directory = directory, Tag = tag,
@@ -201,7 +225,7 @@ public sealed class DistributedOperatorTests(ShardClusterFixture fixture) : ICla
             var manifest = new RunManifest($"{name}-{Tag}",
                 new ModelEntry(Spec, null, null, Weights, FileHash.Sha256(Weights)),
                 new DataEntry(DataPath, FileHash.Sha256(DataPath), Samples, Shards),
-                BatchSize, Mode, LossKind.CrossEntropy, OperatorKind.Hessian, ScalarType.Float64);
+                BatchSize, Mode, LossKind.CrossEntropy, OperatorKind.Hessian, DType);
             manifest.Save(Path.Combine(Directory, manifest.RunId + ".json"));
             return manifest;
         }
