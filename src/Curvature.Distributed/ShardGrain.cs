@@ -10,8 +10,8 @@ namespace Curvature.Distributed;
 /// The activation of a shard (<see cref="IShardGrain"/>): the model built from the manifest's spec with the checked
 /// weights, the shard's rows as <see cref="NetworkData"/> with the run's batch size, and the library's operator over
 /// them. The first product opens a product session on that operator (<see cref="ProductSession"/>), kept until
-/// deactivation, so later products of the run reuse the shard's batch graphs. Products are computed synchronously on the grain's turn (one at a time per shard; the parallelism is across
-/// shards).
+/// deactivation, so later products of the run reuse the shard's batch graphs. Products are computed synchronously on
+/// the grain's turn (one at a time per shard; the parallelism is across shards).
 /// </summary>
 [ShardPlacement]
 internal sealed class ShardGrain(IOptions<ShardStoreOptions> options, IServiceProvider services) : Grain, IShardGrain
