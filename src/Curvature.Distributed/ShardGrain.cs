@@ -14,7 +14,8 @@ namespace Curvature.Distributed;
 /// the grain's turn (one at a time per shard; the parallelism is across shards).
 /// </summary>
 [ShardPlacement]
-internal sealed class ShardGrain(IOptions<ShardStoreOptions> options, IServiceProvider services) : Grain, IShardGrain
+internal sealed class ShardGrain(IOptions<ShardStoreOptions> options, IServiceProvider services, IClusterMembershipService membership,
+                                 ILocalSiloDetails silo) : Grain, IShardGrain
 {
     RunManifest? _manifest;
     nn.Module<Tensor, Tensor>? _model;
@@ -138,10 +139,21 @@ internal sealed class ShardGrain(IOptions<ShardStoreOptions> options, IServicePr
         // from what is available: one shard at a time per silo, so each sees what the others have already kept.
         lock (FirstProductGate)
         {
+            // Worker processes on one machine start their first products together, each seeing the same available memory.
+            if (options.Value.GraphCacheBudget is null) op.GraphCacheBudget = NetworkOperator.SharedGraphCacheBudget(SilosOnThisMachine());
             // Kept open until deactivation: every later block of this run reuses the shard's batch graphs.
             _session = ProductSession.Begin(op);
             return VectorBytes.FromTensor(op.Multiply(block), dtype, chunkBytes);
         }
+    }
+
+    /// <summary>Active silos that host shards on this machine (workers at this silo's address; this silo at least).</summary>
+    int SilosOnThisMachine()
+    {
+        var here = silo.SiloAddress.Endpoint.Address;
+        int workers = membership.CurrentSnapshot.Members.Values.Count(m =>
+            m.Status == SiloStatus.Active && SiloNames.IsWorker(m.Name) && m.SiloAddress.Endpoint.Address.Equals(here));
+        return Math.Max(1, workers);
     }
 
     /// <summary>A chunk size no answer of a whole-message call reaches (the coordinator sends a block whole only when it

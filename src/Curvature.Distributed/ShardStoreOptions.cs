@@ -8,9 +8,10 @@ public sealed class ShardStoreOptions
     public string ManifestDirectory { get; set; } = "";
 
     /// <summary>Bytes of kept batch graphs per shard (<see cref="Operators.NetworkOperator.GraphCacheBudget"/>; 0 = rebuild
-    /// every product), or null for the library's default, half the memory available when the shard's first product
-    /// starts — so a second shard on the same silo gets half of what the first left, and all of them together stay below
-    /// what was available.</summary>
+    /// every product), or null for automatic: half the memory available when the shard's first product starts, divided
+    /// by the worker silos on this machine (<see cref="Operators.NetworkOperator.SharedGraphCacheBudget"/>) — worker
+    /// processes started together would each see the same memory; within one silo first products run one at a time, so a
+    /// second shard's share is taken from what the first left.</summary>
     public long? GraphCacheBudget { get; set; }
 
     /// <summary>The manifest path of <paramref name="runId"/>.</summary>

@@ -24,6 +24,15 @@ public abstract partial class NetworkOperator
     /// product. Products are identical either way.</summary>
     public long? GraphCacheBudget { get; set; }
 
+    /// <summary>The automatic budget (<see cref="GraphCacheMemoryShare"/> of the memory available now) split evenly among
+    /// <paramref name="sharers"/> sessions that start together on this machine — each would otherwise see the same
+    /// available memory and take half of it.</summary>
+    public static long SharedGraphCacheBudget(int sharers)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(sharers, 1);
+        return (long)(GraphCacheMemoryShare * ProcessMemory.Available() / sharers);
+    }
+
     /// <summary>At most this many batches' graphs are kept (null = no limit beyond the memory budget).</summary>
     public int? MaxCachedBatches { get; set; }
 
