@@ -1,0 +1,395 @@
+using System.Diagnostics;
+using System.Globalization;
+using Curvature.Benchmarks.Network;
+using Curvature.Checkpoints;
+using Curvature.Data;
+using Curvature.Distributed;
+using Curvature.Models;
+using Curvature.Operators;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Curvature.Benchmarks.Cluster;
+
+/// <summary>
+/// The <c>cluster</c> verb (issue 7): Hessian products on Orleans shards against the single-process operator, on this
+/// machine (127.0.0.1). For each workload — N = 1,000 Fashion-MNIST test images, batch size 250 (4 batches), BatchNorm
+/// in train mode — and each configuration — the single-process <see cref="HessianOperator"/> inside a product session
+/// (graphs kept, as every estimator runs it); W = 0 workers (the coordinator's silo, in this process, hosts the shard);
+/// W = 1 and W = 2 <c>curvature worker</c> processes, S = max(W, 1) shards, and S = 2 on one worker; W = 2 with one
+/// libtorch thread each — it times Multiply calls of block widths k = 1 and 8 after a warm-up call (the first product
+/// activates nothing any more — connecting did — but builds and keeps the shards' graphs), and reads the vector bytes
+/// the coordinator moved (<see cref="DistributedHessianOperator.BytesSent"/>, <see cref="DistributedHessianOperator.BytesReceived"/>)
+/// and Orleans' own message bytes (<see cref="OrleansTraffic"/>). Last, the single-process products are timed in two
+/// child processes, one with MKL_CBWR=AUTO (what every cluster process runs with, <see cref="ReproducibleBlas"/>) and one
+/// without. A Stopwatch harness like <see cref="NetworkBench"/>: a call takes milliseconds to seconds.
+/// </summary>
+public static class ClusterBench
+{
+    const ulong ModelSeed = 5;
+    const ulong VectorSeed = 77;
+    const int Samples = 1000;
+    const int BatchSize = 250;
+    const int WideColumns = 8;
+    /// <summary>Marks a child process's result lines (<c>--local-only</c>).</summary>
+    const string ChildLine = "LOCAL";
+    /// <summary>Above this median k = 1 call the k = 8 calls get no warm-up call of their own: the graphs are kept and the
+    /// transport has run already, and an extra call would cost seconds (ResNet-8).</summary>
+    const double NoWarmupAboveMs = 1000;
+
+    /// <summary>Runs the verb. Options: --workloads mlp,mlp-bn,resnet; --configs local,w0,w1,w1s2,w2,w2t1 (for the
+    /// MLPs) and --resnet-configs (default local,w0,w1,w2); --reps N and --reps8 N (timed k = 1 and k = 8 calls of the
+    /// MLPs, default 10 and 5); --resnet-reps N and --resnet-reps8 N (default 5 and 2); --cbwr-workloads (default
+    /// mlp,mlp-bn,resnet; "none" skips the MKL_CBWR comparison); --out FILE.csv; --quick (the small MLP, local, W = 0
+    /// and W = 2, 3 and 2 calls, no MKL_CBWR comparison: a check that the verb works, not a measurement).
+    /// <c>--local-only</c> [<c>--no-cbwr</c>] is the child mode of the MKL_CBWR comparison.</summary>
+    public static int Run(string[] args, TextWriter o)
+    {
+        // Before any tensor: MKL reads the variable once, when it initialises (as the CLI does for every cluster process).
+        bool unreproducible = args.Contains("--no-cbwr");
+        if (!unreproducible) ReproducibleBlas.Enable();
+        else if (Environment.GetEnvironmentVariable(ReproducibleBlas.Variable) is { } set)
+            throw new ArgumentException($"--no-cbwr: {ReproducibleBlas.Variable} is set ({set}) in this process's environment");
+
+        bool quick = args.Contains("--quick");
+        int Int(string name, int fallback) => int.Parse(VerbArguments.Option(args, name) ?? fallback.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        int reps1 = Int("--reps", quick ? 3 : 10), reps8 = Int("--reps8", quick ? 2 : 5);
+        int resnetReps1 = Int("--resnet-reps", quick ? 2 : 5), resnetReps8 = Int("--resnet-reps8", quick ? 1 : 2);
+        if (Math.Min(Math.Min(reps1, reps8), Math.Min(resnetReps1, resnetReps8)) < 1) throw new ArgumentException("every repetition count must be at least 1");
+        var workloadKeys = (VerbArguments.Option(args, "--workloads") ?? (quick ? "mlp" : "mlp,mlp-bn,resnet")).Split(',');
+        var workloads = new[] { ClusterWorkloads.SmallMlp(reps1, reps8), ClusterWorkloads.WideMlp(reps1, reps8), ClusterWorkloads.ResNet8(resnetReps1, resnetReps8) }
+            .Where(w => workloadKeys.Contains(w.Key)).ToArray();
+        if (workloads.Length != workloadKeys.Length) throw new ArgumentException("--workloads: choose from mlp, mlp-bn, resnet");
+
+        if (args.Contains("--local-only")) return RunChild(workloads, o);
+
+        var configKeys = (VerbArguments.Option(args, "--configs") ?? (quick ? "local,w0,w2" : "local,w0,w1,w1s2,w2,w2t1")).Split(',');
+        var resnetKeys = (VerbArguments.Option(args, "--resnet-configs") ?? (quick ? "local,w0,w2" : "local,w0,w1,w2")).Split(',');
+        if (configKeys.Concat(resnetKeys).Any(k => ClusterConfig.All.All(c => c.Key != k)))
+            throw new ArgumentException($"--configs: choose from {string.Join(", ", ClusterConfig.All.Select(c => c.Key))}");
+        var cbwrKeys = (VerbArguments.Option(args, "--cbwr-workloads") ?? (quick ? "none" : "mlp,mlp-bn,resnet")).Split(',').Where(k => k != "none").ToArray();
+        string output = VerbArguments.Option(args, "--out") ?? Path.Combine("BenchmarkDotNet.Artifacts", "cluster.csv");
+        bool Runs(ClusterWorkload w, ClusterConfig c) => (w.Key == "resnet" ? resnetKeys : configKeys).Contains(c.Key);
+
+        o.WriteLine(MachineLine());
+        o.WriteLine($"torch intra-op threads: {get_num_threads()}, inter-op threads: {get_num_interop_threads()}; {ReproducibleBlas.Variable}={Environment.GetEnvironmentVariable(ReproducibleBlas.Variable)} in this process and its workers");
+        o.WriteLine($"N = {Samples} Fashion-MNIST test images, batch size {BatchSize}, Hessian, cross-entropy, BatchNorm train mode; timed calls k=1/k=8: MLPs {reps1}/{reps8}, ResNet-8 {resnetReps1}/{resnetReps8}; ms as minimum (median)");
+        o.Flush();
+
+        string runDirectory = Directory.CreateTempSubdirectory("curvature-clusterbench-").FullName;
+        var rows = new List<ClusterRow>();
+        var cbwr = new List<CbwrRow>();
+        var traffic = new OrleansTraffic();
+        try
+        {
+            // The single-process operator first: it writes the run files every configuration reads, and its first product
+            // is the reference each configuration's is compared with.
+            var files = new Dictionary<string, RunFiles>();
+            var references = new Dictionary<string, double[]>();
+            foreach (var w in workloads)
+            {
+                files[w.Key] = RunFiles.Write(w, runDirectory);
+                if (!Runs(w, ClusterConfig.All[0])) continue;
+                var (local, first) = MeasureLocal(w);
+                references[w.Key] = first;
+                Report(o, local);
+                rows.AddRange(local);
+            }
+
+            foreach (var config in ClusterConfig.All.Where(c => !c.IsLocal))
+            {
+                var chosen = workloads.Where(w => Runs(w, config)).ToArray();
+                if (chosen.Length == 0) continue;
+                var environment = config.OneThreadPerWorker ? new Dictionary<string, string> { ["OMP_NUM_THREADS"] = "1", ["MKL_NUM_THREADS"] = "1" } : null;
+                var watch = Stopwatch.StartNew();
+                var cluster = LocalCluster.Start(runDirectory, config.Workers, environment);
+                o.WriteLine($"{config.Label}: coordinator at 127.0.0.1:{cluster.Port}, {config.Workers} worker(s) joined in {watch.Elapsed.TotalSeconds:F1} s");
+                try
+                {
+                    foreach (var w in chosen)
+                    {
+                        var measured = MeasureCluster(w, config, cluster, files[w.Key], traffic, references.GetValueOrDefault(w.Key));
+                        Report(o, measured);
+                        rows.AddRange(measured);
+                        cluster.ReleaseIdleShards();
+                    }
+                }
+                finally
+                {
+                    cluster.Dispose();
+                }
+                if (config.Workers > 0)
+                    o.WriteLine($"{config.Label}: {cluster.StoppedByThemselves} of {config.Workers} worker(s) stopped by themselves after the coordinator's silo stopped" +
+                                (cluster.StoppedByThemselves < config.Workers ? "; the rest were killed" : ""));
+                o.Flush();
+            }
+
+            foreach (var key in cbwrKeys)
+            {
+                var w = workloads.FirstOrDefault(x => x.Key == key) ?? throw new ArgumentException($"--cbwr-workloads: {key} is not among --workloads");
+                cbwr.AddRange(CompareCbwr(w, o));
+            }
+        }
+        finally
+        {
+            traffic.Dispose();
+            try { Directory.Delete(runDirectory, recursive: true); }
+            catch (IOException) { }
+        }
+
+        o.WriteLine();
+        PrintTables(workloads, rows, cbwr, o);
+        WriteCsv(rows, output);
+        o.WriteLine($"CSV: {output}");
+        return 0;
+    }
+
+    /// <summary>The model's weights and the data, written once per workload for every configuration's shards.</summary>
+    sealed record RunFiles(string Weights, string WeightsSha256, string Data, string DataSha256)
+    {
+        public static RunFiles Write(ClusterWorkload w, string directory)
+        {
+            using var scope = NewDisposeScope();
+            string weights = Path.Combine(directory, $"{w.Key}.weights.safetensors"), data = Path.Combine(directory, $"{w.Key}.data.safetensors");
+            using (var model = w.Build(ModelSeed)) Checkpoint.Save(model, weights);
+            var (inputs, labels) = LoadData(w);
+            ShardDataFile.Save(data, inputs, labels);
+            return new RunFiles(weights, FileHash.Sha256(weights), data, FileHash.Sha256(data));
+        }
+    }
+
+    /// <summary>The first N test images in the workload's dtype and sample shape, and their labels (inside the caller's
+    /// dispose scope).</summary>
+    static (Tensor Inputs, Tensor Labels) LoadData(ClusterWorkload w)
+    {
+        var images = FashionMnist.LoadDefault(FashionMnist.TestSplit, Samples, w.DType);
+        return (images.Images.reshape([Samples, .. w.SampleShape]), images.Labels);
+    }
+
+    /// <summary>The blocks every configuration multiplies: k = 1 and k = 8 float64 columns, seeded (as estimators pass them).</summary>
+    static (Tensor One, Tensor Wide) Blocks(long n)
+    {
+        using var generator = new Generator(VectorSeed);
+        var wide = randn(n, WideColumns, dtype: ScalarType.Float64, generator: generator);
+        return (wide[.., TensorIndex.Slice(0, 1)].contiguous(), wide);
+    }
+
+    static (List<ClusterRow> Rows, double[] First) MeasureLocal(ClusterWorkload w)
+    {
+        using var scope = NewDisposeScope();
+        var (inputs, labels) = LoadData(w);
+        using var data = new NetworkData(inputs, labels, BatchSize);
+        using var model = w.Build(ModelSeed);
+        // The determinism check's products are not part of what is measured (a shard runs it when it activates, inside
+        // the connect time).
+        using var op = new HessianOperator(model, LossKind.CrossEntropy, data, BatchNormMode.Train, verifyDeterminism: false);
+        var (one, wide) = Blocks(op.Size);
+        using (ProductSession.Begin(op))
+            return Measure(w, ClusterConfig.All[0], op, one, wide, connectMs: 0, reference: null, counters: () => new long[4], placement: "");
+    }
+
+    static List<ClusterRow> MeasureCluster(ClusterWorkload w, ClusterConfig config, LocalCluster cluster, RunFiles files, OrleansTraffic traffic, double[]? reference)
+    {
+        using var scope = NewDisposeScope();
+        string runId = $"{w.Key}-{config.Key}-{Guid.NewGuid():N}"[..24];
+        var manifest = new RunManifest(runId,
+            new ModelEntry(w.Spec as MlpSpec, null, w.Spec as ResNetSpec, files.Weights, files.WeightsSha256),
+            new DataEntry(files.Data, files.DataSha256, Samples, Ranges(config.Shards)), BatchSize, BatchNormMode.Train,
+            LossKind.CrossEntropy, OperatorKind.Hessian, w.DType);
+        manifest.Save(new ShardStoreOptions { ManifestDirectory = Path.GetDirectoryName(files.Weights)! }.ManifestPath(runId));
+        var loadedBefore = cluster.Workers.Select(p => p.ShardsLoaded).ToArray();
+        var watch = Stopwatch.StartNew();
+        using var op = Task.Run(() => DistributedHessianOperator.ConnectAsync(cluster.Grains, manifest)).GetAwaiter().GetResult();
+        double connectMs = watch.Elapsed.TotalMilliseconds;
+        string placement = string.Join(",", cluster.Workers.Select((p, i) => p.ShardsLoaded - loadedBefore[i]));
+        var (one, wide) = Blocks(op.Size);
+        return Measure(w, config, op, one, wide, connectMs, reference,
+                       () => [op.BytesSent, op.BytesReceived, traffic.Sent, traffic.Received], placement).Rows;
+    }
+
+    /// <summary>The shards of N samples in batches of the batch size: the batches split as evenly as possible into
+    /// <paramref name="shards"/> contiguous groups (as <c>hessian --cluster</c> splits them).</summary>
+    static ShardRange[] Ranges(int shards)
+    {
+        long batches = (Samples + BatchSize - 1) / BatchSize;
+        return Enumerable.Range(0, shards).Select(s =>
+        {
+            long first = s * batches / shards, end = (s + 1) * batches / shards;
+            return new ShardRange(first * BatchSize, Math.Min(end * BatchSize, Samples) - first * BatchSize);
+        }).ToArray();
+    }
+
+    /// <summary>The warm-up call (k = 1, kept as the product compared across configurations), then the timed k = 1 and
+    /// k = 8 calls; <paramref name="counters"/> gives [vector bytes sent, received, message bytes sent, received].</summary>
+    static (List<ClusterRow> Rows, double[] First) Measure(ClusterWorkload w, ClusterConfig config, LinearOperator op, Tensor one, Tensor wide,
+                                                          double connectMs, double[]? reference, Func<long[]> counters, string placement)
+    {
+        var watch = Stopwatch.StartNew();
+        double[] first;
+        using (var product = op.Multiply(one)) first = product.contiguous().data<double>().ToArray();
+        double firstMs = watch.Elapsed.TotalMilliseconds;
+        double difference = reference is null ? 0 : RelativeDifference(first, reference);
+
+        var rows = new List<ClusterRow>();
+        foreach (var (block, reps) in new[] { (one, w.Repetitions1), (wide, w.Repetitions8) })
+        {
+            int columns = (int)block.shape[1];
+            if (columns > 1 && rows[0].Call.Median <= NoWarmupAboveMs) op.Multiply(block).Dispose();
+            var before = counters();
+            var call = Timing.Measure(() => op.Multiply(block).Dispose(), 0, reps);
+            var after = counters();
+            double PerCall(int i) => (double)(after[i] - before[i]) / reps;
+            rows.Add(new ClusterRow(w.Name, op.Size, config, columns, call, connectMs, firstMs, PerCall(0), PerCall(1), PerCall(2), PerCall(3), difference, placement));
+        }
+        return (rows, first);
+    }
+
+    static double RelativeDifference(double[] a, double[] reference)
+    {
+        double worst = 0, scale = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            worst = Math.Max(worst, Math.Abs(a[i] - reference[i]));
+            scale = Math.Max(scale, Math.Abs(reference[i]));
+        }
+        return worst / scale;
+    }
+
+    static void Report(TextWriter o, List<ClusterRow> rows)
+    {
+        foreach (var r in rows)
+            o.WriteLine($"{r.Workload}, {r.Config.Label}, k={r.Columns}: {r.Call} ms/call, {r.ColumnsPerSecond:F2} columns/s; connect {r.ConnectMs / 1000:F1} s, first call {r.FirstCallMs / 1000:F2} s; "
+                        + $"vector MB sent/received per call {r.VectorBytesSent / 1e6:F2}/{r.VectorBytesReceived / 1e6:F2} (8nkS = {r.ExpectedBytes / 1e6:F2}), "
+                        + $"Orleans messages {r.MessageBytesSent / 1e6:F2}/{r.MessageBytesReceived / 1e6:F2}; rel. diff {r.RelativeDifference:G2}; shards per worker [{r.Placement}]");
+        o.Flush();
+    }
+
+    /// <summary>Child mode: the single-process products only, one result line per (workload, k).</summary>
+    static int RunChild(ClusterWorkload[] workloads, TextWriter o)
+    {
+        foreach (var w in workloads)
+            foreach (var r in MeasureLocal(w).Rows)
+                o.WriteLine(string.Join('\t', ChildLine, w.Key, r.Columns.ToString(CultureInfo.InvariantCulture),
+                                        r.Call.Min.ToString("R", CultureInfo.InvariantCulture), r.Call.Median.ToString("R", CultureInfo.InvariantCulture)));
+        return 0;
+    }
+
+    /// <summary>The workload's single-process products in two child processes, MKL_CBWR unset, then AUTO.</summary>
+    static IEnumerable<CbwrRow> CompareCbwr(ClusterWorkload w, TextWriter o)
+    {
+        var unset = Child(w, auto: false);
+        var auto = Child(w, auto: true);
+        foreach (var k in unset.Keys)
+        {
+            var row = new CbwrRow(w.Key, k, unset[k], auto[k]);
+            o.WriteLine($"{w.Name}, local, k={k}: MKL_CBWR unset {row.Unset} ms, AUTO {row.Auto} ms, AUTO/unset {row.MedianRatio:F3} (medians), {row.MinRatio:F3} (minima)");
+            o.Flush();
+            yield return row;
+        }
+    }
+
+    static Dictionary<int, Timing> Child(ClusterWorkload w, bool auto)
+    {
+        var start = new ProcessStartInfo(WorkerProcess.DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        string[] args = ["exec", typeof(ClusterBench).Assembly.Location, "cluster", "--local-only", "--workloads", w.Key,
+                         w.Key == "resnet" ? "--resnet-reps" : "--reps", w.Repetitions1.ToString(CultureInfo.InvariantCulture),
+                         w.Key == "resnet" ? "--resnet-reps8" : "--reps8", w.Repetitions8.ToString(CultureInfo.InvariantCulture)];
+        foreach (var a in auto ? args : [.. args, "--no-cbwr"]) start.ArgumentList.Add(a);
+        // This process set the variable for itself (ReproducibleBlas.Enable); children inherit .NET's copy unless told.
+        if (auto) start.Environment[ReproducibleBlas.Variable] = "AUTO";
+        else start.Environment.Remove(ReproducibleBlas.Variable);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the child process");
+        var stderr = process.StandardError.ReadToEndAsync();
+        string stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"child ({(auto ? "AUTO" : "unset")}) exited with {process.ExitCode}: {stderr.Result}{stdout}");
+        var reps = new Dictionary<int, int> { [1] = w.Repetitions1, [WideColumns] = w.Repetitions8 };
+        return stdout.Split('\n').Select(l => l.Trim().Split('\t')).Where(f => f.Length == 5 && f[0] == ChildLine)
+                     .ToDictionary(f => int.Parse(f[2], CultureInfo.InvariantCulture),
+                                   f => new Timing(double.Parse(f[3], CultureInfo.InvariantCulture), double.Parse(f[4], CultureInfo.InvariantCulture),
+                                                   reps[int.Parse(f[2], CultureInfo.InvariantCulture)]));
+    }
+
+    static void PrintTables(ClusterWorkload[] workloads, List<ClusterRow> rows, List<CbwrRow> cbwr, TextWriter o)
+    {
+        static string Mb(double bytes) => (bytes / 1e6).ToString("F2", CultureInfo.InvariantCulture);
+        foreach (var w in workloads)
+        {
+            var mine = rows.Where(r => r.Workload == w.Name).ToList();
+            if (mine.Count == 0) continue;
+            o.WriteLine($"{w.Name}: n = {w.Parameters:N0}, N = {Samples:N0}, batch {BatchSize}");
+            o.WriteLine();
+            o.WriteLine("| configuration | S | k | ms per call, min (median) | columns/s | local / this | connect (s) | first call (s) | vector MB sent / received per call | 8·n·k·S (MB) | Orleans message MB sent / received per call | max rel. diff vs local | shards per worker |");
+            o.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+            foreach (var r in mine.OrderBy(r => r.Columns))
+            {
+                var local = mine.FirstOrDefault(x => x.Config.IsLocal && x.Columns == r.Columns);
+                string speed = local is null ? "—" : (local.Call.Median / r.Call.Median).ToString("F2", CultureInfo.InvariantCulture);
+                bool distributed = !r.Config.IsLocal;
+                o.WriteLine($"| {r.Config.Label} | {(distributed ? r.Config.Shards : "—")} | {r.Columns} | {r.Call} | {r.ColumnsPerSecond:F2} | {speed} | "
+                            + $"{(distributed ? (r.ConnectMs / 1000).ToString("F1", CultureInfo.InvariantCulture) : "—")} | {r.FirstCallMs / 1000:F2} | "
+                            + $"{(distributed ? $"{Mb(r.VectorBytesSent)} / {Mb(r.VectorBytesReceived)}" : "—")} | {(distributed ? Mb(r.ExpectedBytes) : "—")} | "
+                            + $"{(distributed ? $"{Mb(r.MessageBytesSent)} / {Mb(r.MessageBytesReceived)}" : "—")} | "
+                            + $"{(distributed ? r.RelativeDifference.ToString("0.0E+0", CultureInfo.InvariantCulture) : "—")} | {(r.Config.Workers > 0 ? r.Placement : "—")} |");
+            }
+            o.WriteLine();
+        }
+        if (cbwr.Count == 0) return;
+        o.WriteLine("Reproducible BLAS on the single-process product (two child processes, ms per call, min (median)):");
+        o.WriteLine();
+        o.WriteLine("| workload | k | MKL_CBWR unset | MKL_CBWR=AUTO | AUTO / unset (medians) | AUTO / unset (minima) |");
+        o.WriteLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var r in cbwr)
+            o.WriteLine($"| {workloads.First(w => w.Key == r.Workload).Name} | {r.Columns} | {r.Unset} | {r.Auto} | {r.MedianRatio:F3} | {r.MinRatio:F3} |");
+        o.WriteLine();
+    }
+
+    static void WriteCsv(List<ClusterRow> rows, string path)
+    {
+        var dir = Path.GetDirectoryName(path);
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        var inv = CultureInfo.InvariantCulture;
+        using var writer = new StreamWriter(path);
+        writer.WriteLine("workload,parameters,config,workers,shards,one_thread_per_worker,k,repetitions,call_min_ms,call_median_ms,columns_per_second,connect_ms,first_call_ms,"
+                         + "vector_bytes_sent,vector_bytes_received,expected_bytes,message_bytes_sent,message_bytes_received,relative_difference,placement");
+        foreach (var r in rows)
+            writer.WriteLine(string.Join(",", new object[] { $"\"{r.Workload}\"", r.Parameters, r.Config.Key, r.Config.Workers, r.Config.Shards, r.Config.OneThreadPerWorker,
+                r.Columns, r.Call.Repetitions, r.Call.Min, r.Call.Median, r.ColumnsPerSecond, r.ConnectMs, r.FirstCallMs, r.VectorBytesSent, r.VectorBytesReceived,
+                r.ExpectedBytes, r.MessageBytesSent, r.MessageBytesReceived, r.RelativeDifference, $"\"{r.Placement}\"" }.Select(v => Convert.ToString(v, inv))));
+    }
+
+    /// <summary>CPU model, cores, the UTC date and the git commit of the working directory (with a mark when it has
+    /// uncommitted changes).</summary>
+    static string MachineLine()
+    {
+        string cpu = File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU"
+            : "unknown CPU";
+        string commit = Git("rev-parse --short HEAD") ?? "unknown";
+        string dirty = string.IsNullOrWhiteSpace(Git("status --porcelain --untracked-files=no")) ? "" : " (with uncommitted changes)";
+        return $"machine: {cpu}, {Environment.ProcessorCount} cores; {DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC; commit {commit}{dirty}";
+    }
+
+    static string? Git(string arguments)
+    {
+        try
+        {
+            var start = new ProcessStartInfo("git", arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            using var process = Process.Start(start);
+            if (process is null) return null;
+            string text = process.StandardOutput.ReadToEnd().Trim();
+            process.WaitForExit();
+            return process.ExitCode == 0 ? text : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+}

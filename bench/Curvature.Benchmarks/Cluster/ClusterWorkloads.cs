@@ -1,0 +1,54 @@
+using Curvature.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Curvature.Benchmarks.Cluster;
+
+/// <summary>A network of the cluster benchmark: the zoo spec the run manifest names (so the shards rebuild it), the dtype
+/// of its products, the shape of one sample and the timed calls per block width.</summary>
+/// <param name="Key">Selector of <c>--workloads</c>.</param>
+/// <param name="Name">Table heading.</param>
+/// <param name="Spec">An <see cref="MlpSpec"/> or a <see cref="ResNetSpec"/>.</param>
+/// <param name="DType">Products' dtype (the manifest's).</param>
+/// <param name="SampleShape">One input sample.</param>
+/// <param name="Repetitions1">Timed k = 1 calls (after the warm-up call that activates shards and builds the graphs).</param>
+/// <param name="Repetitions8">Timed k = 8 calls.</param>
+public sealed record ClusterWorkload(string Key, string Name, object Spec, ScalarType DType, long[] SampleShape, int Repetitions1, int Repetitions8)
+{
+    /// <summary>n, the operator's dimension.</summary>
+    public long Parameters => Spec switch
+    {
+        MlpSpec m => m.ParameterCount,
+        ResNetSpec r => r.ParameterCount,
+        _ => throw new InvalidOperationException($"no parameter count for {Spec}"),
+    };
+
+    /// <summary>The network with seeded initial weights.</summary>
+    public nn.Module<Tensor, Tensor> Build(ulong seed) => Spec switch
+    {
+        MlpSpec m => m.Build(DType, seed),
+        ResNetSpec r => r.Build(DType, seed),
+        _ => throw new InvalidOperationException($"no builder for {Spec}"),
+    };
+}
+
+/// <summary>The workloads of issue 7's benchmark, on Fashion-MNIST images (1×28×28).</summary>
+public static class ClusterWorkloads
+{
+    /// <summary>The CLI's default model: MLP 784-64-32-10, tanh, no norm (52,650 parameters), float64.</summary>
+    public static ClusterWorkload SmallMlp(int reps1, int reps8) =>
+        new("mlp", "MLP 784-64-32-10 tanh (float64)", new MlpSpec(784, [64, 32], 10, Activation.Tanh, NormKind.None),
+            ScalarType.Float64, [784], reps1, reps8);
+
+    /// <summary>A wide MLP 784-1024-1024-10, ReLU, BatchNorm after each hidden Linear (1,867,786 parameters), float64: a
+    /// vector of 15 MB, so transfer and summation weigh against products that are still fast.</summary>
+    public static ClusterWorkload WideMlp(int reps1, int reps8) =>
+        new("mlp-bn", "MLP 784-1024-1024-10 ReLU BatchNorm (float64)", new MlpSpec(784, [1024, 1024], 10, Activation.Relu, NormKind.Batch),
+            ScalarType.Float64, [784], reps1, reps8);
+
+    /// <summary>ResNet-8 as in <see cref="Network.NetworkWorkloads.ResNet8"/> (77,754 parameters), float32 products: the
+    /// expensive product, where transfer is negligible.</summary>
+    public static ClusterWorkload ResNet8(int reps1, int reps8) =>
+        new("resnet", "ResNet-8 1x28x28 BatchNorm (float32)", new ResNetSpec(1, 10, NormKind.Batch, Activation.Relu, InputChannels: 1),
+            ScalarType.Float32, [1, 28, 28], reps1, reps8);
+}
