@@ -14,11 +14,12 @@ namespace Curvature.Benchmarks.Cluster;
 /// <summary>
 /// The <c>cluster</c> verb (issue 7): Hessian products on Orleans shards against the single-process operator, on this
 /// machine (127.0.0.1). For each workload — N = 1,000 Fashion-MNIST test images, batch size 250 (4 batches), BatchNorm
-/// in train mode — and each configuration — the single-process <see cref="HessianOperator"/> inside a product session
-/// (graphs kept, as every estimator runs it); W = 0 workers (the coordinator's silo, in this process, hosts the shard);
-/// W = 1 and W = 2 <c>curvature worker</c> processes, S = max(W, 1) shards, and S = 2 on one worker; W = 2 with one
-/// libtorch thread each — it times Multiply calls of block widths k = 1 and 8 after a warm-up call (the first product
-/// activates nothing any more — connecting did — but builds and keeps the shards' graphs), and reads the vector bytes
+/// in train mode — and each configuration (<see cref="ClusterConfig.All"/>) — the single-process <see cref="HessianOperator"/>
+/// inside a product session (graphs kept, as every estimator runs it), called from the main thread and from thread-pool
+/// threads; W = 0 workers (the coordinator's silo, in this process, hosts the shard); W = 1 and W = 2
+/// <c>curvature worker</c> processes, S = max(W, 1) shards, and S = 2 on one worker; W = 2 with one libtorch thread
+/// each — it times Multiply calls of block widths k = 1 and 8 after a warm-up call (connecting activated the shards;
+/// the first product builds and keeps their graphs), and reads the vector bytes
 /// the coordinator moved (<see cref="DistributedHessianOperator.BytesSent"/>, <see cref="DistributedHessianOperator.BytesReceived"/>)
 /// and Orleans' own message bytes (<see cref="OrleansTraffic"/>). Last, the single-process products are timed in two
 /// child processes, one with MKL_CBWR=AUTO (what every cluster process runs with, <see cref="ReproducibleBlas"/>) and one
@@ -37,12 +38,12 @@ public static class ClusterBench
     /// transport has run already, and an extra call would cost seconds (ResNet-8).</summary>
     const double NoWarmupAboveMs = 1000;
 
-    /// <summary>Runs the verb. Options: --workloads mlp,mlp-bn,resnet; --configs local,w0,w1,w1s2,w2,w2t1 (for the
-    /// MLPs) and --resnet-configs (default local,w0,w1,w2); --reps N and --reps8 N (timed k = 1 and k = 8 calls of the
-    /// MLPs, default 10 and 5); --resnet-reps N and --resnet-reps8 N (default 5 and 2); --cbwr-workloads (default
-    /// mlp,mlp-bn,resnet; "none" skips the MKL_CBWR comparison); --out FILE.csv; --quick (the small MLP, local, W = 0
-    /// and W = 2, 3 and 2 calls, no MKL_CBWR comparison: a check that the verb works, not a measurement).
-    /// <c>--local-only</c> [<c>--no-cbwr</c>] is the child mode of the MKL_CBWR comparison.</summary>
+    /// <summary>Runs the verb. Options: --workloads mlp,mlp-bn,resnet; --configs local,pool,w0,w1,w1s2,w2,w2t1 (every
+    /// workload; default: each workload's, <see cref="ClusterWorkloads.All"/>); --reps N and --reps8 N (timed k = 1 and
+    /// k = 8 calls of every workload; default: each workload's); --cbwr-workloads (default mlp,mlp-bn; "none" skips the
+    /// MKL_CBWR comparison); --out FILE.csv; --quick (the small MLP, local, W = 0 and W = 2, 3 and 2 calls, no MKL_CBWR
+    /// comparison: a check that the verb works, not a measurement). <c>--local-only</c> [<c>--no-cbwr</c>] is the child
+    /// mode of the MKL_CBWR comparison.</summary>
     public static int Run(string[] args, TextWriter o)
     {
         // Before any tensor: MKL reads the variable once, when it initialises (as the CLI does for every cluster process).
@@ -52,54 +53,55 @@ public static class ClusterBench
             throw new ArgumentException($"--no-cbwr: {ReproducibleBlas.Variable} is set ({set}) in this process's environment");
 
         bool quick = args.Contains("--quick");
-        int Int(string name, int fallback) => int.Parse(VerbArguments.Option(args, name) ?? fallback.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-        int reps1 = Int("--reps", quick ? 3 : 10), reps8 = Int("--reps8", quick ? 2 : 5);
-        int resnetReps1 = Int("--resnet-reps", quick ? 2 : 5), resnetReps8 = Int("--resnet-reps8", quick ? 1 : 2);
-        if (Math.Min(Math.Min(reps1, reps8), Math.Min(resnetReps1, resnetReps8)) < 1) throw new ArgumentException("every repetition count must be at least 1");
+        int? Int(string name, int? fallback) => VerbArguments.Option(args, name) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
+        int? reps1 = Int("--reps", quick ? 3 : null), reps8 = Int("--reps8", quick ? 2 : null);
+        if (reps1 < 1 || reps8 < 1) throw new ArgumentException("--reps and --reps8 must be at least 1");
+        var configKeys = (VerbArguments.Option(args, "--configs") ?? (quick ? "local,w0,w2" : null))?.Split(',');
+        if (configKeys is not null && configKeys.Any(k => ClusterConfig.All.All(c => c.Key != k)))
+            throw new ArgumentException($"--configs: choose from {string.Join(", ", ClusterConfig.All.Select(c => c.Key))}");
         var workloadKeys = (VerbArguments.Option(args, "--workloads") ?? (quick ? "mlp" : "mlp,mlp-bn,resnet")).Split(',');
-        var workloads = new[] { ClusterWorkloads.SmallMlp(reps1, reps8), ClusterWorkloads.WideMlp(reps1, reps8), ClusterWorkloads.ResNet8(resnetReps1, resnetReps8) }
-            .Where(w => workloadKeys.Contains(w.Key)).ToArray();
+        var workloads = ClusterWorkloads.All(reps1, reps8, configKeys).Where(w => workloadKeys.Contains(w.Key)).ToArray();
         if (workloads.Length != workloadKeys.Length) throw new ArgumentException("--workloads: choose from mlp, mlp-bn, resnet");
 
         if (args.Contains("--local-only")) return RunChild(workloads, o);
 
-        var configKeys = (VerbArguments.Option(args, "--configs") ?? (quick ? "local,w0,w2" : "local,w0,w1,w1s2,w2,w2t1")).Split(',');
-        var resnetKeys = (VerbArguments.Option(args, "--resnet-configs") ?? (quick ? "local,w0,w2" : "local,w0,w1,w2")).Split(',');
-        if (configKeys.Concat(resnetKeys).Any(k => ClusterConfig.All.All(c => c.Key != k)))
-            throw new ArgumentException($"--configs: choose from {string.Join(", ", ClusterConfig.All.Select(c => c.Key))}");
-        var cbwrKeys = (VerbArguments.Option(args, "--cbwr-workloads") ?? (quick ? "none" : "mlp,mlp-bn,resnet")).Split(',').Where(k => k != "none").ToArray();
+        var cbwrKeys = (VerbArguments.Option(args, "--cbwr-workloads") ?? (quick ? "none" : "mlp,mlp-bn")).Split(',').Where(k => k != "none").ToArray();
         string output = VerbArguments.Option(args, "--out") ?? Path.Combine("BenchmarkDotNet.Artifacts", "cluster.csv");
-        bool Runs(ClusterWorkload w, ClusterConfig c) => (w.Key == "resnet" ? resnetKeys : configKeys).Contains(c.Key);
 
         o.WriteLine(MachineLine());
         o.WriteLine($"torch intra-op threads: {get_num_threads()}, inter-op threads: {get_num_interop_threads()}; {ReproducibleBlas.Variable}={Environment.GetEnvironmentVariable(ReproducibleBlas.Variable)} in this process and its workers");
-        o.WriteLine($"N = {Samples} Fashion-MNIST test images, batch size {BatchSize}, Hessian, cross-entropy, BatchNorm train mode; timed calls k=1/k=8: MLPs {reps1}/{reps8}, ResNet-8 {resnetReps1}/{resnetReps8}; ms as minimum (median)");
+        o.WriteLine($"N = {Samples} Fashion-MNIST test images, batch size {BatchSize}, Hessian, cross-entropy, BatchNorm train mode; ms as minimum (median) of the timed calls");
+        foreach (var w in workloads)
+            o.WriteLine($"{w.Name}: {w.Repetitions1} timed k=1 calls, {w.Repetitions8} k=8; configurations {string.Join(",", w.Configs)}");
         o.Flush();
 
         string runDirectory = Directory.CreateTempSubdirectory("curvature-clusterbench-").FullName;
         var rows = new List<ClusterRow>();
         var cbwr = new List<CbwrRow>();
         var traffic = new OrleansTraffic();
+        var total = Stopwatch.StartNew();
         try
         {
-            // The single-process operator first: it writes the run files every configuration reads, and its first product
-            // is the reference each configuration's is compared with.
-            var files = new Dictionary<string, RunFiles>();
+            var files = workloads.ToDictionary(w => w.Key, w => RunFiles.Write(w, runDirectory));
+            // The first product of the single-process operator is the reference each configuration's is compared with.
             var references = new Dictionary<string, double[]>();
-            foreach (var w in workloads)
+            // In order: the main-thread rows before anything else in this process runs a product on another thread (once
+            // a second thread has run libtorch's parallel regions, the main thread's products slow down too).
+            foreach (var config in ClusterConfig.All)
             {
-                files[w.Key] = RunFiles.Write(w, runDirectory);
-                if (!Runs(w, ClusterConfig.All[0])) continue;
-                var (local, first) = MeasureLocal(w);
-                references[w.Key] = first;
-                Report(o, local);
-                rows.AddRange(local);
-            }
-
-            foreach (var config in ClusterConfig.All.Where(c => !c.IsLocal))
-            {
-                var chosen = workloads.Where(w => Runs(w, config)).ToArray();
+                var chosen = workloads.Where(w => w.Configs.Contains(config.Key)).ToArray();
                 if (chosen.Length == 0) continue;
+                if (config.IsLocal)
+                {
+                    foreach (var w in chosen)
+                    {
+                        var (local, first) = MeasureLocal(w, config, references.GetValueOrDefault(w.Key));
+                        references.TryAdd(w.Key, first);
+                        Report(o, local);
+                        rows.AddRange(local);
+                    }
+                    continue;
+                }
                 var environment = config.OneThreadPerWorker ? new Dictionary<string, string> { ["OMP_NUM_THREADS"] = "1", ["MKL_NUM_THREADS"] = "1" } : null;
                 var watch = Stopwatch.StartNew();
                 var cluster = LocalCluster.Start(runDirectory, config.Workers, environment);
@@ -138,6 +140,7 @@ public static class ClusterBench
         }
 
         o.WriteLine();
+        o.WriteLine($"total {total.Elapsed.TotalMinutes:F1} min");
         PrintTables(workloads, rows, cbwr, o);
         WriteCsv(rows, output);
         o.WriteLine($"CSV: {output}");
@@ -174,7 +177,7 @@ public static class ClusterBench
         return (wide[.., TensorIndex.Slice(0, 1)].contiguous(), wide);
     }
 
-    static (List<ClusterRow> Rows, double[] First) MeasureLocal(ClusterWorkload w)
+    static (List<ClusterRow> Rows, double[] First) MeasureLocal(ClusterWorkload w, ClusterConfig config, double[]? reference)
     {
         using var scope = NewDisposeScope();
         var (inputs, labels) = LoadData(w);
@@ -184,8 +187,9 @@ public static class ClusterBench
         // the connect time).
         using var op = new HessianOperator(model, LossKind.CrossEntropy, data, BatchNormMode.Train, verifyDeterminism: false);
         var (one, wide) = Blocks(op.Size);
+        Func<Tensor, Tensor> multiply = config.PoolThreads ? block => Task.Run(() => op.Multiply(block)).GetAwaiter().GetResult() : op.Multiply;
         using (ProductSession.Begin(op))
-            return Measure(w, ClusterConfig.All[0], op, one, wide, connectMs: 0, reference: null, counters: () => new long[4], placement: "");
+            return Measure(w, config, op.Size, multiply, one, wide, connectMs: 0, reference, counters: () => new long[4], placement: "");
     }
 
     static List<ClusterRow> MeasureCluster(ClusterWorkload w, ClusterConfig config, LocalCluster cluster, RunFiles files, OrleansTraffic traffic, double[]? reference)
@@ -203,7 +207,7 @@ public static class ClusterBench
         double connectMs = watch.Elapsed.TotalMilliseconds;
         string placement = string.Join(",", cluster.Workers.Select((p, i) => p.ShardsLoaded - loadedBefore[i]));
         var (one, wide) = Blocks(op.Size);
-        return Measure(w, config, op, one, wide, connectMs, reference,
+        return Measure(w, config, op.Size, op.Multiply, one, wide, connectMs, reference,
                        () => [op.BytesSent, op.BytesReceived, traffic.Sent, traffic.Received], placement).Rows;
     }
 
@@ -221,12 +225,12 @@ public static class ClusterBench
 
     /// <summary>The warm-up call (k = 1, kept as the product compared across configurations), then the timed k = 1 and
     /// k = 8 calls; <paramref name="counters"/> gives [vector bytes sent, received, message bytes sent, received].</summary>
-    static (List<ClusterRow> Rows, double[] First) Measure(ClusterWorkload w, ClusterConfig config, LinearOperator op, Tensor one, Tensor wide,
+    static (List<ClusterRow> Rows, double[] First) Measure(ClusterWorkload w, ClusterConfig config, long size, Func<Tensor, Tensor> multiply, Tensor one, Tensor wide,
                                                           double connectMs, double[]? reference, Func<long[]> counters, string placement)
     {
         var watch = Stopwatch.StartNew();
         double[] first;
-        using (var product = op.Multiply(one)) first = product.contiguous().data<double>().ToArray();
+        using (var product = multiply(one)) first = product.contiguous().data<double>().ToArray();
         double firstMs = watch.Elapsed.TotalMilliseconds;
         double difference = reference is null ? 0 : RelativeDifference(first, reference);
 
@@ -234,12 +238,12 @@ public static class ClusterBench
         foreach (var (block, reps) in new[] { (one, w.Repetitions1), (wide, w.Repetitions8) })
         {
             int columns = (int)block.shape[1];
-            if (columns > 1 && rows[0].Call.Median <= NoWarmupAboveMs) op.Multiply(block).Dispose();
+            if (columns > 1 && rows[0].Call.Median <= NoWarmupAboveMs) multiply(block).Dispose();
             var before = counters();
-            var call = Timing.Measure(() => op.Multiply(block).Dispose(), 0, reps);
+            var call = Timing.Measure(() => multiply(block).Dispose(), 0, reps);
             var after = counters();
             double PerCall(int i) => (double)(after[i] - before[i]) / reps;
-            rows.Add(new ClusterRow(w.Name, op.Size, config, columns, call, connectMs, firstMs, PerCall(0), PerCall(1), PerCall(2), PerCall(3), difference, placement));
+            rows.Add(new ClusterRow(w.Name, size, config, columns, call, connectMs, firstMs, PerCall(0), PerCall(1), PerCall(2), PerCall(3), difference, placement));
         }
         return (rows, first);
     }
@@ -268,7 +272,7 @@ public static class ClusterBench
     static int RunChild(ClusterWorkload[] workloads, TextWriter o)
     {
         foreach (var w in workloads)
-            foreach (var r in MeasureLocal(w).Rows)
+            foreach (var r in MeasureLocal(w, ClusterConfig.All[0], null).Rows)
                 o.WriteLine(string.Join('\t', ChildLine, w.Key, r.Columns.ToString(CultureInfo.InvariantCulture),
                                         r.Call.Min.ToString("R", CultureInfo.InvariantCulture), r.Call.Median.ToString("R", CultureInfo.InvariantCulture)));
         return 0;
@@ -297,8 +301,7 @@ public static class ClusterBench
             UseShellExecute = false,
         };
         string[] args = ["exec", typeof(ClusterBench).Assembly.Location, "cluster", "--local-only", "--workloads", w.Key,
-                         w.Key == "resnet" ? "--resnet-reps" : "--reps", w.Repetitions1.ToString(CultureInfo.InvariantCulture),
-                         w.Key == "resnet" ? "--resnet-reps8" : "--reps8", w.Repetitions8.ToString(CultureInfo.InvariantCulture)];
+                         "--reps", w.Repetitions1.ToString(CultureInfo.InvariantCulture), "--reps8", w.Repetitions8.ToString(CultureInfo.InvariantCulture)];
         foreach (var a in auto ? args : [.. args, "--no-cbwr"]) start.ArgumentList.Add(a);
         // This process set the variable for itself (ReproducibleBlas.Enable); children inherit .NET's copy unless told.
         if (auto) start.Environment[ReproducibleBlas.Variable] = "AUTO";
@@ -329,7 +332,7 @@ public static class ClusterBench
             o.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
             foreach (var r in mine.OrderBy(r => r.Columns))
             {
-                var local = mine.FirstOrDefault(x => x.Config.IsLocal && x.Columns == r.Columns);
+                var local = mine.FirstOrDefault(x => x.Config.Key == "local" && x.Columns == r.Columns);
                 string speed = local is null ? "—" : (local.Call.Median / r.Call.Median).ToString("F2", CultureInfo.InvariantCulture);
                 bool distributed = !r.Config.IsLocal;
                 o.WriteLine($"| {r.Config.Label} | {(distributed ? r.Config.Shards : "—")} | {r.Columns} | {r.Call} | {r.ColumnsPerSecond:F2} | {speed} | "

@@ -9,7 +9,10 @@ namespace Curvature.Benchmarks.Cluster;
 /// <param name="Shards">S, shards (0 for the single-process operator).</param>
 /// <param name="OneThreadPerWorker">Workers run with OMP_NUM_THREADS=1 (libtorch's intra-op threads), so W = 2 workers
 /// use the 2 cores without oversubscribing them.</param>
-public sealed record ClusterConfig(string Key, string Label, int Workers, int Shards, bool OneThreadPerWorker = false)
+/// <param name="PoolThreads">The single-process operator with each call made from a thread-pool thread, as a silo's
+/// grain calls are (the main thread waits), measured after every main-thread row: it separates what the thread a
+/// product runs on costs from what Orleans costs.</param>
+public sealed record ClusterConfig(string Key, string Label, int Workers, int Shards, bool OneThreadPerWorker = false, bool PoolThreads = false)
 {
     /// <summary>Whether this is the single-process operator.</summary>
     public bool IsLocal => Workers < 0;
@@ -18,6 +21,7 @@ public sealed record ClusterConfig(string Key, string Label, int Workers, int Sh
     public static IReadOnlyList<ClusterConfig> All { get; } =
     [
         new("local", "local (1 process)", -1, 0),
+        new("pool", "local, calls on pool threads", -1, 0, PoolThreads: true),
         new("w0", "W=0 (coordinator hosts)", 0, 1),
         new("w1", "W=1", 1, 1),
         new("w1s2", "W=1, S=2", 1, 2),
