@@ -21,9 +21,8 @@ namespace Curvature.Benchmarks.Cluster;
 /// each — it times Multiply calls of block widths k = 1 and 8 after a warm-up call (connecting activated the shards;
 /// the first product builds and keeps their graphs), and reads the vector bytes
 /// the coordinator moved (<see cref="DistributedHessianOperator.BytesSent"/>, <see cref="DistributedHessianOperator.BytesReceived"/>)
-/// and Orleans' own message bytes (<see cref="OrleansTraffic"/>). Last, the single-process products are timed in two
-/// child processes, one with MKL_CBWR=AUTO (what every cluster process runs with, <see cref="ReproducibleBlas"/>) and one
-/// without. A Stopwatch harness like <see cref="NetworkBench"/>: a call takes milliseconds to seconds.
+/// and Orleans' own message bytes (<see cref="OrleansTraffic"/>). Last, the single-process products are timed in child
+/// processes with MKL_CBWR=AUTO (what every cluster process runs with, <see cref="ReproducibleBlas"/>) and without. A Stopwatch harness like <see cref="NetworkBench"/>: a call takes milliseconds to seconds.
 /// </summary>
 public static class ClusterBench
 {
@@ -41,7 +40,7 @@ public static class ClusterBench
     /// <summary>Runs the verb. Options: --workloads mlp,mlp-bn,resnet; --configs local,pool,w0,w1,w1s2,w2,w2t1 (every
     /// workload; default: each workload's, <see cref="ClusterWorkloads.All"/>); --reps N and --reps8 N (timed k = 1 and
     /// k = 8 calls of every workload; default: each workload's); --cbwr-workloads (default mlp,mlp-bn; "none" skips the
-    /// MKL_CBWR comparison); --out FILE.csv; --quick (the small MLP, local, W = 0 and W = 2, 3 and 2 calls, no MKL_CBWR
+    /// MKL_CBWR comparison) and --cbwr-pairs N (child processes per setting, default 2); --out FILE.csv; --quick (the small MLP, local, W = 0 and W = 2, 3 and 2 calls, no MKL_CBWR
     /// comparison: a check that the verb works, not a measurement). <c>--local-only</c> [<c>--no-cbwr</c>] is the child
     /// mode of the MKL_CBWR comparison.</summary>
     public static int Run(string[] args, TextWriter o)
@@ -66,6 +65,8 @@ public static class ClusterBench
         if (args.Contains("--local-only")) return RunChild(workloads, o);
 
         var cbwrKeys = (VerbArguments.Option(args, "--cbwr-workloads") ?? (quick ? "none" : "mlp,mlp-bn")).Split(',').Where(k => k != "none").ToArray();
+        int cbwrPairs = Int("--cbwr-pairs", 2)!.Value;
+        if (cbwrPairs < 1) throw new ArgumentException("--cbwr-pairs must be at least 1");
         string output = VerbArguments.Option(args, "--out") ?? Path.Combine("BenchmarkDotNet.Artifacts", "cluster.csv");
 
         o.WriteLine(MachineLine());
@@ -129,7 +130,7 @@ public static class ClusterBench
             foreach (var key in cbwrKeys)
             {
                 var w = workloads.FirstOrDefault(x => x.Key == key) ?? throw new ArgumentException($"--cbwr-workloads: {key} is not among --workloads");
-                cbwr.AddRange(CompareCbwr(w, o));
+                cbwr.AddRange(CompareCbwr(w, cbwrPairs, o));
             }
         }
         finally
@@ -240,12 +241,27 @@ public static class ClusterBench
             int columns = (int)block.shape[1];
             if (columns > 1 && rows[0].Call.Median <= NoWarmupAboveMs) multiply(block).Dispose();
             var before = counters();
-            var call = Timing.Measure(() => multiply(block).Dispose(), 0, reps);
+            var times = new double[reps];
+            for (int i = 0; i < reps; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                multiply(block).Dispose();
+                times[i] = clock.Elapsed.TotalMilliseconds;
+            }
+            var call = Summary(times);
             var after = counters();
             double PerCall(int i) => (double)(after[i] - before[i]) / reps;
-            rows.Add(new ClusterRow(w.Name, size, config, columns, call, connectMs, firstMs, PerCall(0), PerCall(1), PerCall(2), PerCall(3), difference, placement));
+            rows.Add(new ClusterRow(w.Name, size, config, columns, call, connectMs, firstMs, PerCall(0), PerCall(1), PerCall(2), PerCall(3), difference, placement) { Times = times });
         }
         return (rows, first);
+    }
+
+    /// <summary>Minimum and median of timings (ms).</summary>
+    static Timing Summary(IReadOnlyCollection<double> times)
+    {
+        var sorted = times.Order().ToArray();
+        int n = sorted.Length;
+        return new Timing(sorted[0], n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]), n);
     }
 
     static double RelativeDifference(double[] a, double[] reference)
@@ -268,31 +284,44 @@ public static class ClusterBench
         o.Flush();
     }
 
-    /// <summary>Child mode: the single-process products only, one result line per (workload, k).</summary>
+    /// <summary>Child mode: the single-process products only, one line per (workload, k) with every timed call.</summary>
     static int RunChild(ClusterWorkload[] workloads, TextWriter o)
     {
         foreach (var w in workloads)
             foreach (var r in MeasureLocal(w, ClusterConfig.All[0], null).Rows)
                 o.WriteLine(string.Join('\t', ChildLine, w.Key, r.Columns.ToString(CultureInfo.InvariantCulture),
-                                        r.Call.Min.ToString("R", CultureInfo.InvariantCulture), r.Call.Median.ToString("R", CultureInfo.InvariantCulture)));
+                                        string.Join(',', r.Times.Select(t => t.ToString("R", CultureInfo.InvariantCulture)))));
         return 0;
     }
 
-    /// <summary>The workload's single-process products in two child processes, MKL_CBWR unset, then AUTO.</summary>
-    static IEnumerable<CbwrRow> CompareCbwr(ClusterWorkload w, TextWriter o)
+    /// <summary>The workload's single-process products in child processes with MKL_CBWR unset and AUTO, in the order
+    /// unset, AUTO, AUTO, unset, … (<paramref name="pairs"/> of each; a drift of the machine's speed then weighs on both
+    /// alike); the calls of all children of one setting are pooled.</summary>
+    static IEnumerable<CbwrRow> CompareCbwr(ClusterWorkload w, int pairs, TextWriter o)
     {
-        var unset = Child(w, auto: false);
-        var auto = Child(w, auto: true);
-        foreach (var k in unset.Keys)
+        var unset = new Dictionary<int, List<double>>();
+        var auto = new Dictionary<int, List<double>>();
+        for (int i = 0; i < 2 * pairs; i++)
         {
-            var row = new CbwrRow(w.Key, k, unset[k], auto[k]);
+            bool reproducible = i % 4 is 1 or 2;
+            foreach (var (k, times) in Child(w, reproducible))
+            {
+                var pool = reproducible ? auto : unset;
+                if (!pool.TryGetValue(k, out var list)) pool[k] = list = [];
+                list.AddRange(times);
+            }
+        }
+        foreach (var k in unset.Keys.Order())
+        {
+            var row = new CbwrRow(w.Key, k, Summary(unset[k]), Summary(auto[k]));
             o.WriteLine($"{w.Name}, local, k={k}: MKL_CBWR unset {row.Unset} ms, AUTO {row.Auto} ms, AUTO/unset {row.MedianRatio:F3} (medians), {row.MinRatio:F3} (minima)");
             o.Flush();
             yield return row;
         }
     }
 
-    static Dictionary<int, Timing> Child(ClusterWorkload w, bool auto)
+    /// <summary>One child process's timed calls by k.</summary>
+    static Dictionary<int, double[]> Child(ClusterWorkload w, bool auto)
     {
         var start = new ProcessStartInfo(WorkerProcess.DotnetHost())
         {
@@ -312,11 +341,9 @@ public static class ClusterBench
         process.WaitForExit();
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"child ({(auto ? "AUTO" : "unset")}) exited with {process.ExitCode}: {stderr.Result}{stdout}");
-        var reps = new Dictionary<int, int> { [1] = w.Repetitions1, [WideColumns] = w.Repetitions8 };
-        return stdout.Split('\n').Select(l => l.Trim().Split('\t')).Where(f => f.Length == 5 && f[0] == ChildLine)
+        return stdout.Split('\n').Select(l => l.Trim().Split('\t')).Where(f => f.Length == 4 && f[0] == ChildLine)
                      .ToDictionary(f => int.Parse(f[2], CultureInfo.InvariantCulture),
-                                   f => new Timing(double.Parse(f[3], CultureInfo.InvariantCulture), double.Parse(f[4], CultureInfo.InvariantCulture),
-                                                   reps[int.Parse(f[2], CultureInfo.InvariantCulture)]));
+                                   f => f[3].Split(',').Select(t => double.Parse(t, CultureInfo.InvariantCulture)).ToArray());
     }
 
     static void PrintTables(ClusterWorkload[] workloads, List<ClusterRow> rows, List<CbwrRow> cbwr, TextWriter o)
@@ -344,7 +371,7 @@ public static class ClusterBench
             o.WriteLine();
         }
         if (cbwr.Count == 0) return;
-        o.WriteLine("Reproducible BLAS on the single-process product (two child processes, ms per call, min (median)):");
+        o.WriteLine("Reproducible BLAS on the single-process product (child processes, calls of each setting pooled; ms per call, min (median)):");
         o.WriteLine();
         o.WriteLine("| workload | k | MKL_CBWR unset | MKL_CBWR=AUTO | AUTO / unset (medians) | AUTO / unset (minima) |");
         o.WriteLine("|---|---:|---:|---:|---:|---:|");

@@ -52,11 +52,14 @@ public sealed record ClusterRow(string Workload, long Parameters, ClusterConfig 
     /// <summary>8·n·k·S: one float64 block to each shard (and one partial product back from each).</summary>
     public double ExpectedBytes => 8.0 * Parameters * Columns * Math.Max(Config.Shards, 1);
 
+    /// <summary>Every timed call (ms), in order.</summary>
+    public IReadOnlyList<double> Times { get; init; } = [];
+
     /// <summary>Products (columns) per second, from the median call.</summary>
     public double ColumnsPerSecond => Columns / (Call.Median / 1000);
 }
 
-/// <summary>The local product timed in a child process with and without reproducible BLAS.</summary>
+/// <summary>The local product timed in child processes with and without reproducible BLAS.</summary>
 /// <param name="Workload">Workload key.</param>
 /// <param name="Columns">k.</param>
 /// <param name="Unset">MKL_CBWR not set (MKL picks its code path per call).</param>
