@@ -19,10 +19,11 @@ namespace Curvature.Benchmarks.Cluster;
 /// threads; W = 0 workers (the coordinator's silo, in this process, hosts the shard); W = 1 and W = 2
 /// <c>curvature worker</c> processes, S = max(W, 1) shards, and S = 2 on one worker; W = 2 with one libtorch thread
 /// each — it times Multiply calls of block widths k = 1 and 8 after a warm-up call (connecting activated the shards;
-/// the first product builds and keeps their graphs), and reads the vector bytes
-/// the coordinator moved (<see cref="DistributedHessianOperator.BytesSent"/>, <see cref="DistributedHessianOperator.BytesReceived"/>)
-/// and Orleans' own message bytes (<see cref="OrleansTraffic"/>). Last, the single-process products are timed in child
-/// processes with MKL_CBWR=AUTO (what every cluster process runs with, <see cref="ReproducibleBlas"/>) and without. A Stopwatch harness like <see cref="NetworkBench"/>: a call takes milliseconds to seconds.
+/// the first product builds and keeps their graphs), and reads the vector bytes the coordinator moved
+/// (<see cref="DistributedHessianOperator.BytesSent"/>, <see cref="DistributedHessianOperator.BytesReceived"/>) and
+/// Orleans' own message bytes (<see cref="OrleansTraffic"/>). Last, the single-process products are timed in child
+/// processes with MKL_CBWR=AUTO (what every cluster process runs with, <see cref="ReproducibleBlas"/>) and without.
+/// A Stopwatch harness like <see cref="NetworkBench"/>: a call takes milliseconds to seconds.
 /// </summary>
 public static class ClusterBench
 {
@@ -40,8 +41,9 @@ public static class ClusterBench
     /// <summary>Runs the verb. Options: --workloads mlp,mlp-bn,resnet; --configs local,pool,w0,w1,w1s2,w2,w2t1 (every
     /// workload; default: each workload's, <see cref="ClusterWorkloads.All"/>); --reps N and --reps8 N (timed k = 1 and
     /// k = 8 calls of every workload; default: each workload's); --cbwr-workloads (default mlp,mlp-bn; "none" skips the
-    /// MKL_CBWR comparison) and --cbwr-pairs N (child processes per setting, default 2); --out FILE.csv; --quick (the small MLP, local, W = 0 and W = 2, 3 and 2 calls, no MKL_CBWR
-    /// comparison: a check that the verb works, not a measurement). <c>--local-only</c> [<c>--no-cbwr</c>] is the child
+    /// MKL_CBWR comparison) and --cbwr-pairs N (child processes per setting, default 2); --out FILE.csv; --quick (the
+    /// small MLP, local, W = 0 and W = 2, 3 and 2 calls, no MKL_CBWR comparison: a check that the verb works, not a
+    /// measurement). <c>--local-only</c> [<c>--no-cbwr</c>] is the child
     /// mode of the MKL_CBWR comparison.</summary>
     public static int Run(string[] args, TextWriter o)
     {
@@ -122,8 +124,9 @@ public static class ClusterBench
                     cluster.Dispose();
                 }
                 if (config.Workers > 0)
-                    o.WriteLine($"{config.Label}: {cluster.StoppedByThemselves} of {config.Workers} worker(s) stopped by themselves after the coordinator's silo stopped" +
-                                (cluster.StoppedByThemselves < config.Workers ? "; the rest were killed" : ""));
+                    o.WriteLine($"{config.Label}: {cluster.Workers.Sum(p => p.ShardsLoaded)} shard(s) loaded by workers, {cluster.ReleasedBeforeStop} released before the "
+                                + $"coordinator's silo stopped; {cluster.StoppedByThemselves} of {config.Workers} worker(s) then stopped by themselves"
+                                + (cluster.StoppedByThemselves < config.Workers ? "; the rest were killed" : ""));
                 o.Flush();
             }
 
@@ -233,7 +236,7 @@ public static class ClusterBench
         double[] first;
         using (var product = multiply(one)) first = product.contiguous().data<double>().ToArray();
         double firstMs = watch.Elapsed.TotalMilliseconds;
-        double difference = reference is null ? 0 : RelativeDifference(first, reference);
+        double difference = reference is null ? double.NaN : RelativeDifference(first, reference);
 
         var rows = new List<ClusterRow>();
         foreach (var (block, reps) in new[] { (one, w.Repetitions1), (wide, w.Repetitions8) })
@@ -366,7 +369,7 @@ public static class ClusterBench
                             + $"{(distributed ? (r.ConnectMs / 1000).ToString("F1", CultureInfo.InvariantCulture) : "—")} | {r.FirstCallMs / 1000:F2} | "
                             + $"{(distributed ? $"{Mb(r.VectorBytesSent)} / {Mb(r.VectorBytesReceived)}" : "—")} | {(distributed ? Mb(r.ExpectedBytes) : "—")} | "
                             + $"{(distributed ? $"{Mb(r.MessageBytesSent)} / {Mb(r.MessageBytesReceived)}" : "—")} | "
-                            + $"{(distributed ? r.RelativeDifference.ToString("0.0E+0", CultureInfo.InvariantCulture) : "—")} | {(r.Config.Workers > 0 ? r.Placement : "—")} |");
+                            + $"{(distributed && !double.IsNaN(r.RelativeDifference) ? r.RelativeDifference.ToString("0.0E+0", CultureInfo.InvariantCulture) : "—")} | {(r.Config.Workers > 0 ? r.Placement : "—")} |");
             }
             o.WriteLine();
         }

@@ -43,7 +43,8 @@ public sealed record ClusterConfig(string Key, string Label, int Workers, int Sh
 /// <param name="VectorBytesReceived">Vector bytes received per call (BytesReceived).</param>
 /// <param name="MessageBytesSent">Orleans message bytes the coordinator sent per call (<see cref="OrleansTraffic"/>).</param>
 /// <param name="MessageBytesReceived">Orleans message bytes the coordinator received per call.</param>
-/// <param name="RelativeDifference">max |p − p_local| / max |p_local| of the first k = 1 product.</param>
+/// <param name="RelativeDifference">max |p − p_local| / max |p_local| of the first k = 1 product (NaN when the
+/// single-process operator was not run).</param>
 /// <param name="Placement">Shards loaded per worker process, e.g. "1,1" (empty without workers).</param>
 public sealed record ClusterRow(string Workload, long Parameters, ClusterConfig Config, int Columns, Timing Call, double ConnectMs, double FirstCallMs,
                                 double VectorBytesSent, double VectorBytesReceived, double MessageBytesSent, double MessageBytesReceived,

@@ -42,6 +42,10 @@ public sealed class LocalCluster : IDisposable
     /// <summary>Workers that ended by themselves after the coordinator stopped (set by <see cref="Dispose"/>).</summary>
     public int StoppedByThemselves { get; private set; }
 
+    /// <summary>Shards the workers had released (deactivated) when the coordinator's silo began to stop (set by
+    /// <see cref="Dispose"/>).</summary>
+    public int ReleasedBeforeStop { get; private set; }
+
     /// <summary>The grain factory of the coordinator's silo.</summary>
     public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
 
@@ -83,6 +87,7 @@ public sealed class LocalCluster : IDisposable
     /// <summary>Stops the coordinator's silo and ends the workers (by themselves, else killed).</summary>
     public void Dispose()
     {
+        ReleasedBeforeStop = _workers.Sum(w => w.ShardsReleased);
         Stop(_host);
         StoppedByThemselves = _workers.Count(w => w.WaitOrKill(WorkerExitLimit));
         foreach (var w in _workers) w.Dispose();
