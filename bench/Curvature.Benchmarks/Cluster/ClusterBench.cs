@@ -100,34 +100,40 @@ public static class ClusterBench
                     {
                         var (local, first) = MeasureLocal(w, config, references.GetValueOrDefault(w.Key));
                         references.TryAdd(w.Key, first);
+                        ReleaseMemory();
                         Report(o, local);
                         rows.AddRange(local);
                     }
                     continue;
                 }
                 var environment = config.OneThreadPerWorker ? new Dictionary<string, string> { ["OMP_NUM_THREADS"] = "1", ["MKL_NUM_THREADS"] = "1" } : null;
-                var watch = Stopwatch.StartNew();
-                var cluster = LocalCluster.Start(runDirectory, config.Workers, environment);
-                o.WriteLine($"{config.Label}: coordinator at 127.0.0.1:{cluster.Port}, {config.Workers} worker(s) joined in {watch.Elapsed.TotalSeconds:F1} s");
-                try
+                // A cluster per workload: the workers' memory (graphs, and what the allocators keep after them) ends with
+                // their processes, and the coordinator's is released (ReleaseMemory), so the processes of one run never
+                // hold the memory of the workloads before it (three processes on 23.5 GiB ran out of memory otherwise).
+                foreach (var w in chosen)
                 {
-                    foreach (var w in chosen)
+                    var watch = Stopwatch.StartNew();
+                    var cluster = LocalCluster.Start(runDirectory, config.Workers, environment);
+                    double joinSeconds = watch.Elapsed.TotalSeconds;
+                    List<ClusterRow> measured;
+                    try
                     {
-                        var measured = MeasureCluster(w, config, cluster, files[w.Key], traffic, references.GetValueOrDefault(w.Key));
-                        Report(o, measured);
-                        rows.AddRange(measured);
-                        cluster.ReleaseIdleShards();
+                        measured = MeasureCluster(w, config, cluster, files[w.Key], traffic, references.GetValueOrDefault(w.Key));
                     }
+                    finally
+                    {
+                        cluster.Dispose();
+                        ReleaseMemory();
+                    }
+                    measured = [.. measured.Select(r => r with { WorkerPeakRss = cluster.WorkerPeakRss })];
+                    Report(o, measured);
+                    rows.AddRange(measured);
+                    if (config.Workers > 0)
+                        o.WriteLine($"{w.Name}, {config.Label}: {config.Workers} worker(s) joined in {joinSeconds:F1} s; "
+                                    + $"{cluster.StoppedByThemselves} of {config.Workers} stopped by themselves after the coordinator's silo stopped"
+                                    + (cluster.StoppedByThemselves < config.Workers ? "; the rest were killed" : ""));
+                    o.Flush();
                 }
-                finally
-                {
-                    cluster.Dispose();
-                }
-                if (config.Workers > 0)
-                    o.WriteLine($"{config.Label}: {cluster.Workers.Sum(p => p.ShardsLoaded)} shard(s) loaded by workers, {cluster.ReleasedBeforeStop} released before the "
-                                + $"coordinator's silo stopped; {cluster.StoppedByThemselves} of {config.Workers} worker(s) then stopped by themselves"
-                                + (cluster.StoppedByThemselves < config.Workers ? "; the rest were killed" : ""));
-                o.Flush();
             }
 
             foreach (var key in cbwrKeys)
@@ -232,6 +238,8 @@ public static class ClusterBench
     static (List<ClusterRow> Rows, double[] First) Measure(ClusterWorkload w, ClusterConfig config, long size, Func<Tensor, Tensor> multiply, Tensor one, Tensor wide,
                                                           double connectMs, double[]? reference, Func<long[]> counters, string placement)
     {
+        long baseline = PeakRss.Read(field: "VmRSS");
+        bool peakKnown = PeakRss.Reset();
         var watch = Stopwatch.StartNew();
         double[] first;
         using (var product = multiply(one)) first = product.contiguous().data<double>().ToArray();
@@ -256,8 +264,23 @@ public static class ClusterBench
             double PerCall(int i) => (double)(after[i] - before[i]) / reps;
             rows.Add(new ClusterRow(w.Name, size, config, columns, call, connectMs, firstMs, PerCall(0), PerCall(1), PerCall(2), PerCall(3), difference, placement) { Times = times });
         }
-        return (rows, first);
+        long peak = peakKnown ? PeakRss.Read() - baseline : 0;
+        return ([.. rows.Select(r => r with { PeakRssDelta = peak })], first);
     }
+
+    /// <summary>Returns what this process no longer uses to the system: a full compacting collection (the coordinator's
+    /// block and answer arrays are large objects), then glibc's malloc_trim (libtorch's freed tensors stay in the
+    /// allocator's arenas otherwise — one per thread that ran products).</summary>
+    static void ReleaseMemory()
+    {
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        if (OperatingSystem.IsLinux()) _ = MallocTrim(0);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "malloc_trim")]
+    static extern int MallocTrim(nuint pad);
 
     /// <summary>Minimum and median of timings (ms).</summary>
     static Timing Summary(IReadOnlyCollection<double> times)
@@ -283,7 +306,8 @@ public static class ClusterBench
         foreach (var r in rows)
             o.WriteLine($"{r.Workload}, {r.Config.Label}, k={r.Columns}: {r.Call} ms/call, {r.ColumnsPerSecond:F2} columns/s; connect {r.ConnectMs / 1000:F1} s, first call {r.FirstCallMs / 1000:F2} s; "
                         + $"vector MB sent/received per call {r.VectorBytesSent / 1e6:F2}/{r.VectorBytesReceived / 1e6:F2} (8nkS = {r.ExpectedBytes / 1e6:F2}), "
-                        + $"Orleans messages {r.MessageBytesSent / 1e6:F2}/{r.MessageBytesReceived / 1e6:F2}; rel. diff {r.RelativeDifference:G2}; shards per worker [{r.Placement}]");
+                        + $"Orleans messages {r.MessageBytesSent / 1e6:F2}/{r.MessageBytesReceived / 1e6:F2}; rel. diff {r.RelativeDifference:G2}; shards per worker [{r.Placement}]; "
+                        + $"peak ΔRSS here {r.PeakRssDelta / 1e9:F2} GB, worker peak RSS {r.WorkerPeakRss / 1e9:F2} GB");
         o.Flush();
     }
 
@@ -358,8 +382,8 @@ public static class ClusterBench
             if (mine.Count == 0) continue;
             o.WriteLine($"{w.Name}: n = {w.Parameters:N0}, N = {Samples:N0}, batch {BatchSize}");
             o.WriteLine();
-            o.WriteLine("| configuration | S | k | ms per call, min (median) | columns/s | local / this | connect (s) | first call (s) | vector MB sent / received per call | 8·n·k·S (MB) | Orleans message MB sent / received per call | max rel. diff vs local | shards per worker |");
-            o.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+            o.WriteLine("| configuration | S | k | ms per call, min (median) | columns/s | local / this | connect (s) | first call (s) | vector MB sent / received per call | 8·n·k·S (MB) | Orleans message MB sent / received per call | max rel. diff vs local | shards per worker | peak ΔRSS this process (GB) | worker peak RSS (GB) |");
+            o.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|");
             foreach (var r in mine.OrderBy(r => r.Columns))
             {
                 var local = mine.FirstOrDefault(x => x.Config.Key == "local" && x.Columns == r.Columns);
@@ -369,7 +393,8 @@ public static class ClusterBench
                             + $"{(distributed ? (r.ConnectMs / 1000).ToString("F1", CultureInfo.InvariantCulture) : "—")} | {r.FirstCallMs / 1000:F2} | "
                             + $"{(distributed ? $"{Mb(r.VectorBytesSent)} / {Mb(r.VectorBytesReceived)}" : "—")} | {(distributed ? Mb(r.ExpectedBytes) : "—")} | "
                             + $"{(distributed ? $"{Mb(r.MessageBytesSent)} / {Mb(r.MessageBytesReceived)}" : "—")} | "
-                            + $"{(distributed && !double.IsNaN(r.RelativeDifference) ? r.RelativeDifference.ToString("0.0E+0", CultureInfo.InvariantCulture) : "—")} | {(r.Config.Workers > 0 ? r.Placement : "—")} |");
+                            + $"{(distributed && !double.IsNaN(r.RelativeDifference) ? r.RelativeDifference.ToString("0.0E+0", CultureInfo.InvariantCulture) : "—")} | {(r.Config.Workers > 0 ? r.Placement : "—")} | "
+                            + $"{r.PeakRssDelta / 1e9:F2} | {(r.Config.Workers > 0 ? (r.WorkerPeakRss / 1e9).ToString("F2", CultureInfo.InvariantCulture) : "—")} |");
             }
             o.WriteLine();
         }
@@ -390,11 +415,11 @@ public static class ClusterBench
         var inv = CultureInfo.InvariantCulture;
         using var writer = new StreamWriter(path);
         writer.WriteLine("workload,parameters,config,workers,shards,one_thread_per_worker,k,repetitions,call_min_ms,call_median_ms,columns_per_second,connect_ms,first_call_ms,"
-                         + "vector_bytes_sent,vector_bytes_received,expected_bytes,message_bytes_sent,message_bytes_received,relative_difference,placement");
+                         + "vector_bytes_sent,vector_bytes_received,expected_bytes,message_bytes_sent,message_bytes_received,relative_difference,placement,peak_rss_delta_bytes,worker_peak_rss_bytes");
         foreach (var r in rows)
             writer.WriteLine(string.Join(",", new object[] { $"\"{r.Workload}\"", r.Parameters, r.Config.Key, r.Config.Workers, r.Config.Shards, r.Config.OneThreadPerWorker,
                 r.Columns, r.Call.Repetitions, r.Call.Min, r.Call.Median, r.ColumnsPerSecond, r.ConnectMs, r.FirstCallMs, r.VectorBytesSent, r.VectorBytesReceived,
-                r.ExpectedBytes, r.MessageBytesSent, r.MessageBytesReceived, r.RelativeDifference, $"\"{r.Placement}\"" }.Select(v => Convert.ToString(v, inv))));
+                r.ExpectedBytes, r.MessageBytesSent, r.MessageBytesReceived, r.RelativeDifference, $"\"{r.Placement}\"", r.PeakRssDelta, r.WorkerPeakRss }.Select(v => Convert.ToString(v, inv))));
     }
 
     /// <summary>CPU model, cores, the UTC date and the git commit of the working directory (with a mark when it has

@@ -53,6 +53,14 @@ public sealed record ClusterRow(string Workload, long Parameters, ClusterConfig 
     /// <summary>8·n·k·S: one float64 block to each shard (and one partial product back from each).</summary>
     public double ExpectedBytes => 8.0 * Parameters * Columns * Math.Max(Config.Shards, 1);
 
+    /// <summary>Peak growth of this process's resident set over the configuration's calls (warm-up included; bytes): the
+    /// single-process operator's memory, or the coordinator's — and with W = 0 its shards'.</summary>
+    public long PeakRssDelta { get; init; }
+
+    /// <summary>The largest peak resident set of a worker process (VmHWM; bytes; 0 without workers). A worker serves one
+    /// workload, so this is what that workload's shards took, the runtime included.</summary>
+    public long WorkerPeakRss { get; init; }
+
     /// <summary>Every timed call (ms), in order.</summary>
     public IReadOnlyList<double> Times { get; init; } = [];
 

@@ -48,7 +48,7 @@ public static class ClusterWorkloads
     public static IReadOnlyList<ClusterWorkload> All(int? reps1, int? reps8, IReadOnlyList<string>? configs) =>
     [
         SmallMlp() with { Repetitions1 = reps1 ?? 20, Repetitions8 = reps8 ?? 10, Configs = configs ?? Every },
-        WideMlp() with { Repetitions1 = reps1 ?? 10, Repetitions8 = reps8 ?? 3, Configs = configs ?? ["local", "pool", "w0", "w1", "w2", "w2t1"] },
+        WideMlp() with { Repetitions1 = reps1 ?? 10, Repetitions8 = reps8 ?? 2, Configs = configs ?? ["local", "pool", "w0", "w1", "w2", "w2t1"] },
         ResNet8() with { Repetitions1 = reps1 ?? 5, Repetitions8 = reps8 ?? 2, Configs = configs ?? ["local", "w0", "w1", "w2"] },
     ];
 

@@ -4,7 +4,6 @@ using Curvature.Distributed;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans;
-using Orleans.Runtime;
 
 namespace Curvature.Benchmarks.Cluster;
 
@@ -42,9 +41,9 @@ public sealed class LocalCluster : IDisposable
     /// <summary>Workers that ended by themselves after the coordinator stopped (set by <see cref="Dispose"/>).</summary>
     public int StoppedByThemselves { get; private set; }
 
-    /// <summary>Shards the workers had released (deactivated) when the coordinator's silo began to stop (set by
-    /// <see cref="Dispose"/>).</summary>
-    public int ReleasedBeforeStop { get; private set; }
+    /// <summary>The largest peak resident set size of a worker process (VmHWM, bytes), read when the cluster stops (set
+    /// by <see cref="Dispose"/>).</summary>
+    public long WorkerPeakRss { get; private set; }
 
     /// <summary>The grain factory of the coordinator's silo.</summary>
     public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
@@ -79,15 +78,10 @@ public sealed class LocalCluster : IDisposable
         }
     }
 
-    /// <summary>Deactivates every idle shard of the cluster (Orleans' activation collector, age limit 0), so the graphs a
-    /// finished run's shards kept do not stay in the workers' memory while the next run is measured.</summary>
-    public void ReleaseIdleShards() =>
-        Task.Run(() => Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero)).GetAwaiter().GetResult();
-
     /// <summary>Stops the coordinator's silo and ends the workers (by themselves, else killed).</summary>
     public void Dispose()
     {
-        ReleasedBeforeStop = _workers.Sum(w => w.ShardsReleased);
+        WorkerPeakRss = _workers.Select(w => w.PeakRss).DefaultIfEmpty(0).Max();
         Stop(_host);
         StoppedByThemselves = _workers.Count(w => w.WaitOrKill(WorkerExitLimit));
         foreach (var w in _workers) w.Dispose();

@@ -21,8 +21,8 @@ public sealed class WorkerProcess : IDisposable
     /// <summary>Shards this worker loaded ("worker: shard s of run … loaded").</summary>
     public int ShardsLoaded => _lines.Count(l => l.StartsWith("worker: shard ", StringComparison.Ordinal) && l.Contains(" loaded (", StringComparison.Ordinal));
 
-    /// <summary>Shards this worker released ("worker: shard s of run … released").</summary>
-    public int ShardsReleased => _lines.Count(l => l.StartsWith("worker: shard ", StringComparison.Ordinal) && l.EndsWith(" released", StringComparison.Ordinal));
+    /// <summary>The process's peak resident set size so far (VmHWM, bytes; 0 where unavailable).</summary>
+    public long PeakRss => Cluster.PeakRss.Read(_process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>What the worker printed so far (stdout and stderr interleaved).</summary>
     public string Output => string.Join(Environment.NewLine, _lines);
