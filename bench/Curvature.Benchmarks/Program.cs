@@ -10,13 +10,16 @@ namespace Curvature.Benchmarks;
 /// Selective reorthogonalizes, products used by the top-10 solver) and <c>report [DIR]</c> turns the JSON results
 /// into the derived tables of docs/BENCHMARKS.md; <c>network</c> and <c>precision</c> are issue 5's network
 /// workloads and precision-policy measurement (Network/); <c>slq-lockstep</c> times SLQ end to end with its probes
-/// run 1, 2 and 4 at a time (Network/SlqLockstepBench.cs).
+/// run 1, 2 and 4 at a time (Network/SlqLockstepBench.cs); <c>cluster</c> times issue 7's data-parallel products on
+/// Orleans shards (local worker processes on 127.0.0.1) against the single-process operator, with the bytes they move
+/// and the cost of reproducible BLAS (Cluster/ClusterBench.cs).
 /// </summary>
 public static class Program
 {
     public static int Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "facts") return Facts.Print(Console.Out);
+        if (args.Length > 0 && args[0] == "cluster") return Cluster.ClusterBench.Run(args[1..], Console.Out);
         if (args.Length > 0 && args[0] == "network") return Network.NetworkBench.Run(args[1..], Console.Out);
         if (args.Length > 0 && args[0] == "slq-lockstep") return Network.SlqLockstepBench.Run(args[1..], Console.Out);
         if (args.Length > 0 && args[0] == "basis") return Benchmarks.BasisStorageBenchmarks.Run(args[1..], Console.Out);
