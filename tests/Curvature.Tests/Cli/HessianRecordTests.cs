@@ -64,7 +64,7 @@ public sealed class HessianRecordTests(TinyExactRuns runs) : IClassFixture<TinyE
 
     static readonly string[] TopLevelFields =
     [
-        "kind", "run", "config", "model_has_batch_statistics", "gradient_batch_size", "graph_cache", "krylov", "operator", "batch_norm_mode", "num_params", "loss", "gradient_norm",
+        "kind", "run", "config", "model_has_batch_statistics", "gradient_batch_size", "graph_cache", "cluster", "krylov", "operator", "batch_norm_mode", "num_params", "loss", "gradient_norm",
         "top_eigenvalues", "residuals", "converged", "lambda1_over_lambdak", "gradient_overlap_topk", "gradient_overlap_topk_mini_batch",
         "gradient_overlap_topk_mini_batch_stderr", "gradient_curvature", "trace", "trace_stderr", "trace_method", "abs_mass_topk_share",
         "negative_mass", "negative_mass_share", "density", "linear_density", "slq_nodes", "slq_weights", "exact", "exact_eigenvalues",
@@ -103,6 +103,7 @@ public sealed class HessianRecordTests(TinyExactRuns runs) : IClassFixture<TinyE
     {
         var record = runs.Record;
         Assert.Equal(TopLevelFields.Order(), record.Select(p => p.Key).Order());
+        Assert.Null(record["cluster"]);   // a single-process run: the entry is there, and empty
         Assert.Equal(ConfigFields.Order(), record["config"]!.AsObject().Select(p => p.Key).Order());
         Assert.Equal(ExactFields.Order(), record["exact"]!.AsObject().Select(p => p.Key).Order());
         foreach (var density in new[] { "density", "linear_density" })
