@@ -172,7 +172,8 @@ public static class CurvatureSilo
         }
     }
 
-    static int FreePort(IPAddress address)
+    /// <summary>A TCP port free on <paramref name="address"/> now (the system's choice for port 0).</summary>
+    public static int FreePort(IPAddress address)
     {
         using var listener = new TcpListener(address, 0);
         listener.Start();

@@ -96,10 +96,5 @@ public sealed class LocalCluster : IDisposable
     }
 
     /// <summary>A port nothing listens on now (the OS's choice for port 0).</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => CurvatureSilo.FreePort(IPAddress.Loopback);
 }

@@ -63,10 +63,5 @@ public sealed class ClusterBadInputTests
         Assert.Contains("start the coordinator", line);
     }
 
-    static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    static int FreePort() => Curvature.Distributed.CurvatureSilo.FreePort(System.Net.IPAddress.Loopback);
 }

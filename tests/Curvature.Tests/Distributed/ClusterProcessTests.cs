@@ -121,12 +121,7 @@ public sealed class ClusterProcessTests : IDisposable
             Assert.True(JsonNode.DeepEquals(expected[key], actual[key]), $"'{key}' differs: {expected[key]?.ToJsonString()} vs {actual[key]?.ToJsonString()}");
     }
 
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    static int FreePort() => Curvature.Distributed.CurvatureSilo.FreePort(System.Net.IPAddress.Loopback);
 
     public void Dispose()
     {

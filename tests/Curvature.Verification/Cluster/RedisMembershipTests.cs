@@ -82,12 +82,7 @@ public sealed class RedisMembershipTests : IDisposable
         Assert.Fail($"redis-server did not listen on port {port} within 20 s");
     }
 
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    static int FreePort() => Curvature.Distributed.CurvatureSilo.FreePort(System.Net.IPAddress.Loopback);
 
     public void Dispose()
     {
